@@ -1,0 +1,37 @@
+"""Shared fixtures: the small synthetic repository in tests/data/repo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ztix.loader import read_tree
+
+DATA = Path(__file__).parent / "data"
+REPO = DATA / "repo"
+
+Edit = tuple[str, str, str]
+
+
+def repo_files(
+    add: dict[str, str | None] | None = None, edits: tuple[Edit, ...] = ()
+) -> dict[str, str]:
+    """The test repository as texts, with files added/removed (None) and (file, old, new) edits."""
+    files = read_tree(REPO)
+    for path, text in (add or {}).items():
+        if text is None:
+            files.pop(path, None)
+        else:
+            files[path] = text
+    for path, old, new in edits:
+        assert old in files[path], f"edit target {old!r} not in {path}"
+        files[path] = files[path].replace(old, new, 1)
+    return files
+
+
+@pytest.fixture
+def make_repo() -> Callable[..., dict[str, str]]:
+    """Factory for modified copies of the test repository."""
+    return repo_files

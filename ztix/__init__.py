@@ -1,0 +1,1 @@
+"""ZT-IX: an internet exchange on ZeroTier, run from a git repository."""

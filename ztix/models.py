@@ -1,0 +1,238 @@
+"""The data model: the exchange (`ix.yaml`) and a member (`peers/AS<asn>.yaml`), frozen, strict."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ztix.fields import (
+    ASN,
+    AbsPath,
+    AsSets,
+    Email,
+    Flag,
+    Hex6,
+    Host,
+    HostKey,
+    Identifier,
+    IPv4,
+    IPv6,
+    LongText,
+    Net4,
+    Net6,
+    NetworkId,
+    NodeId,
+    Port,
+    PositiveInt,
+    PrefixLength,
+    Text,
+)
+
+
+class Strict(BaseModel):
+    """Base of every file model: immutable, and unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+# --------------------------------------------------------------------------- ix.yaml
+
+
+class PeeringLan(Strict):
+    """The shared layer-2 segment's prefixes; at least one family."""
+
+    ipv4: Net4 | None = None
+    ipv6: Net6 | None = None
+
+    @model_validator(mode="after")
+    def _one_family(self) -> PeeringLan:
+        if self.ipv4 is None and self.ipv6 is None:
+            raise ValueError("needs an ipv4 or an ipv6 prefix (or both)")
+        return self
+
+
+class ZeroTier(Strict):
+    """Where the IX's ZeroTier network is managed; the token comes only from the environment."""
+
+    provider: Literal["self_hosted_controller", "central"]
+    api_url: Text = Field(
+        description="e.g. http://127.0.0.1:9993 or https://api.zerotier.com/api/v1"
+    )
+    network_id: NetworkId | None = Field(
+        default=None,
+        description="16 hex digits; for a self-hosted controller it may be omitted and composed "
+        "from the controller's node id and network_suffix",
+    )
+    network_suffix: Hex6 | None = Field(
+        default=None, description="6 hex digits appended to the controller's node id"
+    )
+
+    @model_validator(mode="after")
+    def _network(self) -> ZeroTier:
+        if self.network_id is None and (self.provider == "central" or self.network_suffix is None):
+            raise ValueError("needs network_id (or, for self_hosted_controller, network_suffix)")
+        return self
+
+
+class Ssh(Strict):
+    """How to reach a route server; the host key is pinned, never learned on first use."""
+
+    host: Host
+    port: Port = 22
+    user: Identifier
+    host_key: HostKey = Field(description="the server's public host key, '<type> <base64>'")
+
+
+class Bird(Strict):
+    """The BIRD daemon on a route server."""
+
+    version: Literal["2.0", "2.14", "3"] = Field(
+        default="2.0",
+        description="syntax generation: 2.0 (2.0.12 and later 2.0.x), 2.14 (2.14 to 2.x), 3 (3.x)",
+    )
+    config_path: AbsPath = "/etc/bird/bird.conf"
+    control_socket: AbsPath = "/run/bird/bird.ctl"
+
+
+class RouteServer(Strict):
+    """One route server: its ZeroTier node, LAN addresses, router id, SSH access and BIRD."""
+
+    name: Identifier
+    zerotier_node_id: NodeId
+    ipv4: IPv4 | None = None
+    ipv6: IPv6 | None = None
+    router_id: IPv4
+    ssh: Ssh
+    bird: Bird = Bird()
+    canary: Flag = Field(default=False, description="deploy here first, the rest after it")
+
+
+class RtrServer(Strict):
+    """An RPKI-to-Router (RFC 8210) cache the route servers validate against."""
+
+    name: Identifier
+    host: Host
+    port: Port = 323
+
+
+class Rpki(Strict):
+    """RPKI origin validation (RFC 6811)."""
+
+    rtr_servers: tuple[RtrServer, ...] = Field(min_length=1)
+    invalid: Literal["reject", "tag"] = Field(
+        default="reject", description="reject RPKI-invalid routes, or only tag them"
+    )
+
+
+class FamilyPolicy(Strict):
+    """Per address family: accepted prefix lengths and max-prefix bounds."""
+
+    min_length: PrefixLength
+    max_length: PrefixLength
+    max_prefix_default: PositiveInt = Field(description="used when a peer file sets none")
+    max_prefix_ceiling: PositiveInt = Field(description="no peer may set a higher max-prefix")
+
+    @model_validator(mode="after")
+    def _order(self) -> FamilyPolicy:
+        if self.min_length > self.max_length:
+            raise ValueError("min_length is greater than max_length")
+        if self.max_prefix_default > self.max_prefix_ceiling:
+            raise ValueError("max_prefix_default is greater than max_prefix_ceiling")
+        return self
+
+
+class Policy(Strict):
+    """Route-server policy defaults for every peer."""
+
+    allow_documentation_asns: Flag = Field(
+        default=False, description="accept RFC 5398 documentation ASNs (labs and examples only)"
+    )
+    allow_private_asns: Flag = Field(
+        default=False, description="accept RFC 6996 private ASNs as peers and in AS paths"
+    )
+    max_as_path_length: Annotated[int, Field(ge=1, le=255)] = 32
+    ipv4: FamilyPolicy = FamilyPolicy(
+        min_length=8, max_length=24, max_prefix_default=100, max_prefix_ceiling=200000
+    )
+    ipv6: FamilyPolicy = FamilyPolicy(
+        min_length=12, max_length=48, max_prefix_default=20, max_prefix_ceiling=50000
+    )
+
+    @model_validator(mode="after")
+    def _lengths(self) -> Policy:
+        if self.ipv4.max_length > 32:
+            raise ValueError("ipv4.max_length is longer than 32")
+        return self
+
+
+class Exchange(Strict):
+    """The exchange itself (`ix.yaml`)."""
+
+    name: Text
+    asn: ASN = Field(description="the route servers' ASN")
+    peering_lan: PeeringLan
+    zerotier: ZeroTier
+    route_servers: tuple[RouteServer, ...] = Field(min_length=1)
+    rpki: Rpki
+    policy: Policy = Policy()
+
+
+# --------------------------------------------------------------------------- peers/AS<asn>.yaml
+
+
+class Connection(Strict):
+    """One member router on the exchange: its ZeroTier node and its peering addresses."""
+
+    zerotier_node_id: NodeId
+    ipv4: IPv4 | None = None
+    ipv6: IPv6 | None = None
+
+    @model_validator(mode="after")
+    def _one_address(self) -> Connection:
+        if self.ipv4 is None and self.ipv6 is None:
+            raise ValueError("needs an ipv4 or an ipv6 peering address (or both)")
+        return self
+
+
+class MaxPrefix(Strict):
+    """Import limits per family; a family left out takes the default from `ix.yaml`."""
+
+    ipv4: PositiveInt | None = None
+    ipv6: PositiveInt | None = None
+
+
+class RequestedBy(Strict):
+    """Provenance: who asked for this file through the portal, and when."""
+
+    peeringdb_user_id: PositiveInt
+    date: date
+
+
+class Peer(Strict):
+    """One member (`peers/AS<asn>.yaml`)."""
+
+    asn: ASN
+    name: Text
+    description: LongText | None = None
+    peeringdb_net_id: PositiveInt | None = None
+    contact: Email
+    as_set: AsSets = ()
+    state: Literal["active", "suspended"] = "active"
+    connections: tuple[Connection, ...] = Field(min_length=1, max_length=8)
+    max_prefix: MaxPrefix = MaxPrefix()
+    requested_by: RequestedBy | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the member is to be connected (not suspended)."""
+        return self.state == "active"
+
+    def addresses(self) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]:
+        """Every peering address of the member, in file order."""
+        out: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+        for connection in self.connections:
+            out += [a for a in (connection.ipv4, connection.ipv6) if a is not None]
+        return tuple(out)
