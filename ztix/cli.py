@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ztix.errors import ValidationFailed, ZtixError
 from ztix.loader import Repository, load
+from ztix.render import render_all
 from ztix.schema import SCHEMA_FILES, dump, json_schemas
 
 EXIT_OK = 0
@@ -30,6 +31,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Validate every file; print each problem, or a one-line summary."""
     repo = load(args.repo)
     print(_summary(repo))
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render every route server's BIRD config into OUT/<route-server>/bird.conf."""
+    repo = load(args.repo)
+    configs = render_all(repo.exchange.model, [p.model for p in repo.peers])
+    for name, text in configs.items():
+        target = args.out / name / "bird.conf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target} ({text.count(chr(10))} lines)")
     return EXIT_OK
 
 
@@ -59,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check ix.yaml and every peer file")
     repo_arg(p)
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("render", help="write each route server's BIRD config")
+    repo_arg(p)
+    p.add_argument("--out", type=Path, required=True, help="directory for <rs>/bird.conf")
+    p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
     p.add_argument("--out", type=Path, help="write <kind>.schema.json files into this directory")

@@ -65,7 +65,9 @@ def parse_yaml(path: str, text: str) -> tuple[YamlDocument | None, list[Problem]
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         return None, [Problem(path, line, col, "", f"YAML syntax error: {what}")]
-    except yaml.YAMLError as exc:  # e.g. a reader error on bad bytes
+    except yaml.reader.ReaderError:  # a character YAML does not allow in a document
+        return None, [_reader_problem(path, text)]
+    except yaml.YAMLError as exc:  # no position is known for anything else
         return None, [Problem(path, 1, 1, "", f"YAML error: {exc}")]
     if node is None:
         return None, [Problem(path, 1, 1, "", "the file is empty", "see the README for an example")]
@@ -77,6 +79,22 @@ def parse_yaml(path: str, text: str) -> tuple[YamlDocument | None, list[Problem]
     finally:
         loader.dispose()
     return YamlDocument(path, data, positions), problems
+
+
+def _reader_problem(path: str, text: str) -> Problem:
+    """Locate a disallowed character; libyaml counts bytes, the Python reader characters."""
+    try:
+        yaml.SafeLoader(text).get_single_node()
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        return Problem(
+            path, line, col, "", f"character {char!r} is not allowed in YAML ({exc.reason})"
+        )
+    except yaml.YAMLError:
+        pass
+    return Problem(path, 1, 1, "", "the file holds a character that YAML does not allow")
 
 
 class _Builder:

@@ -1,0 +1,40 @@
+"""Helpers for tests that run the real BIRD binary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+
+def require(binary: str) -> str:
+    """Path of `binary`; skip locally if missing, fail in CI (where .ci/run installs it)."""
+    found = shutil.which(binary) or (
+        f"/usr/sbin/{binary}" if Path(f"/usr/sbin/{binary}").exists() else None
+    )
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{binary} is not installed; .ci/run must install it")
+        pytest.skip(f"{binary} is not installed (apt-get install bird2 stayrtr openssh-server)")
+    return found
+
+
+def bird_parse(text: str) -> subprocess.CompletedProcess[str]:
+    """Run `bird -p` on a config text; returns the finished process."""
+    bird = require("bird")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bird.conf"
+        path.write_text(text, encoding="utf-8")
+        return subprocess.run(
+            [bird, "-p", "-c", str(path)], capture_output=True, text=True, timeout=60, check=False
+        )
+
+
+def assert_bird_accepts(text: str) -> None:
+    """Fail with BIRD's own message if it rejects the config."""
+    done = bird_parse(text)
+    assert done.returncode == 0, f"bird -p rejected the config: {done.stderr}{done.stdout}"

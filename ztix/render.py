@@ -1,0 +1,217 @@
+"""Pure rendering: (exchange, peers) -> one BIRD config text per route server.
+
+Every value is taken from validated models and formatted here; the templates only place them.
+A finalize hook refuses any value that could change the meaning of the config, so a bug in
+validation fails loudly instead of producing an injectable config.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ztix.errors import ZtixError
+from ztix.fields import DOCUMENTATION_ASN_RANGES, PRIVATE_ASN_RANGES
+from ztix.models import Exchange, Peer, RouteServer
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+# (code, why): the large community RS_ASN:1101:code on a route the import filter rejected.
+REJECT_REASONS: tuple[tuple[int, str], ...] = (
+    (1, "bogon prefix"),
+    (2, "the peering LAN itself"),
+    (3, "prefix too long"),
+    (4, "prefix too short"),
+    (5, "first AS is not the member's ASN"),
+    (6, "private, reserved or documentation ASN in the AS path"),
+    (7, "AS path too long"),
+    (8, "next hop is not the member's address"),
+    (9, "RPKI invalid"),
+)
+
+# RFC 6890 special-purpose IPv4 blocks, RFC 5737 documentation, multicast (RFC 5771), reserved.
+BOGONS_V4 = (
+    "0.0.0.0/8+",
+    "10.0.0.0/8+",
+    "100.64.0.0/10+",
+    "127.0.0.0/8+",
+    "169.254.0.0/16+",
+    "172.16.0.0/12+",
+    "192.0.0.0/24+",
+    "192.0.2.0/24+",
+    "192.88.99.0/24+",
+    "192.168.0.0/16+",
+    "198.18.0.0/15+",
+    "198.51.100.0/24+",
+    "203.0.113.0/24+",
+    "224.0.0.0/4+",
+    "240.0.0.0/4+",
+)
+# RFC 6890 special-purpose IPv6 blocks inside 2000::/3 (the rest of the space is rejected whole),
+# RFC 3849 documentation, 6to4 (RFC 7526 deprecates its relays), old 6bone.
+BOGONS_V6 = (
+    "2001:2::/48+",
+    "2001:10::/28+",
+    "2001:db8::/32+",
+    "2002::/16+",
+    "3ffe::/16+",
+)
+# 0 (RFC 7607), 23456 (RFC 6793), 65535 and 4294967295 (RFC 7300), 65552-131071 (IANA reserved).
+_ALWAYS_BOGON_ASNS = ((0, 0), (23456, 23456), (65535, 65535), (65552, 131071), (4294967295,) * 2)
+
+# What may appear in a rendered value: addresses, prefixes, numbers, names, sets, and the
+# validated free text of descriptions. Never a quote, backslash, brace, semicolon or newline.
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9 .,:_&()'/+@!?=\[\]*<>-]*")
+BIRD_VERSIONS = {"2.0": "2.0.12+", "2.14": "2.14+", "3": "3.x"}
+
+
+class RenderError(ZtixError):
+    """A value that must not reach a BIRD config got to the template (a validation bug)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """One BGP session of a route server with one member router in one address family."""
+
+    name: str
+    family: str
+    asn: int
+    neighbor: str
+    description: str
+    limit: int
+    disabled: bool
+
+
+def _finalize(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        raise RenderError(f"refusing to render {value!r} into a BIRD config")
+    if isinstance(value, str) and not _SAFE_VALUE.fullmatch(value):
+        raise RenderError(f"refusing to render {value!r} into a BIRD config")
+    return value
+
+
+def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
+    """The Jinja2 environment for BIRD configs: strict undefined, no autoescape (not HTML)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701  BIRD config, not HTML; values are checked by _finalize
+        finalize=_finalize,
+    )
+
+
+def bogon_asns(exchange: Exchange) -> str:
+    """The BIRD int-set body of ASNs no path may contain, honouring the policy's allowances."""
+    ranges = list(_ALWAYS_BOGON_ASNS)
+    if not exchange.policy.allow_documentation_asns:
+        ranges += DOCUMENTATION_ASN_RANGES
+    if not exchange.policy.allow_private_asns:
+        ranges += PRIVATE_ASN_RANGES
+    merged: list[list[int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return ", ".join(str(lo) if lo == hi else f"{lo}..{hi}" for lo, hi in merged)
+
+
+def session_name(asn: int, node_id: str, family: str) -> str:
+    """The BIRD protocol name: stable per member router and family."""
+    return f"AS{asn}_{node_id}_{family.replace('ip', '')}"
+
+
+def sessions(exchange: Exchange, rs: RouteServer, peers: Sequence[Peer]) -> list[Session]:
+    """Every session of `rs`, sorted by ASN, then file order of routers, then family."""
+    out: list[Session] = []
+    for peer in sorted(peers, key=lambda p: p.asn):
+        for connection in peer.connections:
+            for family in ("ipv4", "ipv6"):
+                address = getattr(connection, family)
+                if address is None or getattr(rs, family) is None:
+                    continue
+                limit = (
+                    getattr(peer.max_prefix, family)
+                    or getattr(exchange.policy, family).max_prefix_default
+                )
+                out.append(
+                    Session(
+                        name=session_name(peer.asn, connection.zerotier_node_id, family),
+                        family=family,
+                        asn=peer.asn,
+                        neighbor=str(address),
+                        description=f"AS{peer.asn} {peer.name}",
+                        limit=limit,
+                        disabled=not peer.active,
+                    )
+                )
+    return out
+
+
+def _rtr_host(host: str) -> str:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return f'"{host}"'  # a validated host name: letters, digits, dots and dashes only
+
+
+def render_route_server(
+    exchange: Exchange, rs: RouteServer, peers: Sequence[Peer], env: jinja2.Environment
+) -> str:
+    """The BIRD config text of one route server."""
+    policy = exchange.policy
+    lan = exchange.peering_lan
+    families = [
+        {"name": family, "source": str(getattr(rs, family))}
+        for family in ("ipv4", "ipv6")
+        if getattr(rs, family) is not None
+    ]
+    own = sessions(exchange, rs, peers)
+    context = {
+        "rs": {
+            "name": rs.name,
+            "asn": exchange.asn,
+            "router_id": str(rs.router_id),
+        },
+        "exchange_name": exchange.name,
+        "bird_label": BIRD_VERSIONS[rs.bird.version],
+        # BIRD 2.14+ infers (and warns about) undeclared return types; 2.0.x rejects `-> bool`.
+        "ret_bool": "" if rs.bird.version == "2.0" else " -> bool",
+        "rs_asn_16bit": exchange.asn <= 65535,
+        "rtr_servers": [
+            {"name": rtr.name, "host": _rtr_host(rtr.host), "port": rtr.port}
+            for rtr in exchange.rpki.rtr_servers
+        ],
+        "reasons": REJECT_REASONS,
+        "bogons_v4": BOGONS_V4,
+        "bogons_v6": BOGONS_V6,
+        "lan_v4": f"{lan.ipv4}+" if lan.ipv4 else "",
+        "lan_v6": f"{lan.ipv6}+" if lan.ipv6 else "",
+        "bogon_asns": bogon_asns(exchange),
+        "max_as_path_length": policy.max_as_path_length,
+        "v4": {"min_length": policy.ipv4.min_length, "max_length": policy.ipv4.max_length},
+        "v6": {"min_length": policy.ipv6.min_length, "max_length": policy.ipv6.max_length},
+        "reject_invalid": exchange.rpki.invalid == "reject",
+        "families": families,
+        "sessions": own,
+        "active_sessions": sum(1 for s in own if not s.disabled),
+        "peer_count": len(peers),
+    }
+    return env.get_template("bird/bird.conf.j2").render(context)
+
+
+def render_all(
+    exchange: Exchange, peers: Sequence[Peer], templates: Path = TEMPLATES
+) -> dict[str, str]:
+    """Route-server name -> BIRD config text, for every route server of the exchange."""
+    env = environment(templates)
+    return {rs.name: render_route_server(exchange, rs, peers, env) for rs in exchange.route_servers}
