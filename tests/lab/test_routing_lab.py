@@ -1,0 +1,394 @@
+"""Live routing lab: the rendered route-server config in real BIRD, real RTR, real members.
+
+Topology (all in network namespaces made here; LAN 10.0.0.0/24 and fd00:1::/64):
+    rs  (AS64511, 10.0.0.1)   route server running `ztix render` output, stayrtr on its loopback
+    m1  (AS64500, 10.0.0.10)  announces one route per policy case (it runs `rs client` towards the
+                              route server so that it can send paths a normal router would not)
+    m2  (AS64501, 10.0.0.11)  receives; what arrives here is what the exchange lets through
+    m3  (AS64502, 10.0.0.12)  max-prefix 3; later announces 5
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.birdtools import require
+from tests.lab import netns
+from tests.lab.daemons import Bird, Daemon, wait_for
+from ztix.loader import load_files
+from ztix.render import render_all, session_name
+
+pytestmark = pytest.mark.lab
+
+RS_ASN = 64511
+IX = """\
+name: Lab IX
+asn: 64511
+peering_lan:
+  ipv4: 10.0.0.0/24
+  ipv6: fd00:1::/64
+zerotier:
+  provider: self_hosted_controller
+  api_url: http://127.0.0.1:9993
+  network_id: "1122334455667788"
+route_servers:
+  - name: rs1
+    zerotier_node_id: "1000000001"
+    ipv4: 10.0.0.1
+    ipv6: fd00:1::1
+    router_id: 10.0.0.1
+    ssh:
+      host: 127.0.0.1
+      user: ztix
+      host_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKtjAIsDUGj9NfyMhyE7ip5BXH3G+mboFszPmD0uHkYX
+rpki:
+  rtr_servers:
+    - name: rtr1
+      host: 127.0.0.1
+      port: 8323
+policy:
+  allow_documentation_asns: true
+"""
+PEERS = {
+    64500: ("a000000001", "10.0.0.10", "fd00:1::10", "ipv4: 20\n  ipv6: 20"),
+    64501: ("a000000002", "10.0.0.11", "fd00:1::11", "ipv4: 20\n  ipv6: 20"),
+    64502: ("a000000003", "10.0.0.12", None, "ipv4: 3"),
+}
+
+
+def peer_file(asn: int, node: str, v4: str, v6: str | None, limits: str) -> str:
+    six = f"    ipv6: {v6}\n" if v6 else ""
+    return (
+        f"asn: {asn}\nname: Lab Member {asn}\ncontact: noc@as{asn}.example\nconnections:\n"
+        f"  - zerotier_node_id: {node}\n    ipv4: {v4}\n{six}max_prefix:\n  {limits}\n"
+    )
+
+
+def lab_files(extra: dict[int, tuple[str, str, str | None, str]] | None = None) -> dict[str, str]:
+    files = {"ix.yaml": IX}
+    for asn, spec in {**PEERS, **(extra or {})}.items():
+        files[f"peers/AS{asn}.yaml"] = peer_file(asn, *spec)
+    return files
+
+
+def rs_config(files: dict[str, str]) -> str:
+    repo = load_files(files)
+    return render_all(repo.exchange.model, [p.model for p in repo.peers])["rs1"]
+
+
+def vrps(roas: list[tuple[str, int, int]]) -> str:
+    return json.dumps(
+        {
+            "metadata": {"buildtime": "2026-01-01T00:00:00Z"},
+            "roas": [
+                {"prefix": p, "maxLength": m, "asn": f"AS{a}", "ta": "lab"} for p, m, a in roas
+            ],
+        }
+    )
+
+
+ROAS = [
+    ("5.5.0.0/16", 24, 64500),  # 5.5.5.0/24 from AS64500: valid
+    ("6.6.6.0/24", 24, 64999),  # 6.6.6.0/24 from AS64500: invalid, wrong origin
+    ("7.7.0.0/16", 16, 64500),  # 7.7.7.0/24: invalid, more specific than maxLength
+    ("2a0b:1::/32", 48, 64500),  # 2a0b:1:1::/48: valid
+    ("2a0d:1::/32", 48, 64999),  # 2a0d:1:1::/48 from AS64500: invalid
+]
+
+# prefix -> (why it must not arrive, the route server's reason code)
+FILTERED_V4 = {
+    "6.6.6.0/24": ("RPKI invalid: wrong origin", 9),
+    "7.7.7.0/24": ("RPKI invalid: too specific", 9),
+    "192.168.50.0/24": ("bogon", 1),
+    "10.0.0.0/25": ("inside the IX LAN", 2),
+    "23.2.2.0/24": ("next hop is another member", 8),
+    "23.3.3.0/24": ("first AS is not the member", 5),
+    "23.4.4.0/25": ("too long", 3),
+    "22.0.0.0/7": ("too short", 4),
+    "23.5.5.0/24": ("AS path too long", 7),
+    "23.6.6.0/24": ("private ASN in the path", 6),
+}
+ARRIVE_V4 = {"5.5.5.0/24": 1, "23.1.1.0/24": 2}  # prefix -> RPKI state tag (valid, unknown)
+ARRIVE_V6 = {"2a0b:1:1::/48": 1, "2a0c:1:1::/48": 2}
+FILTERED_V6 = {"2a0d:1:1::/48": ("RPKI invalid", 9)}
+
+M1 = """\
+log stderr all;
+router id 10.0.0.10;
+protocol device {{}}
+protocol static s4 {{
+  ipv4;
+{routes4}
+}}
+protocol static s6 {{
+  ipv6;
+{routes6}
+}}
+filter out4 {{
+  bgp_next_hop = 10.0.0.10;
+  if net = 23.2.2.0/24 then bgp_next_hop = 10.0.0.11;
+  if net = 23.3.3.0/24 then {{ bgp_path.prepend(64999); accept; }}
+  if net = 23.5.5.0/24 then {{
+{prepends}
+  }}
+  if net = 23.6.6.0/24 then bgp_path.prepend(64512);
+  bgp_path.prepend(64500);
+  accept;
+}}
+filter out6 {{
+  bgp_next_hop = fd00:1::10;
+  bgp_path.prepend(64500);
+  accept;
+}}
+protocol bgp rs4 {{
+  local 10.0.0.10 as 64500;
+  neighbor 10.0.0.1 as 64511;
+  rs client;
+  connect delay time 1;
+  ipv4 {{ import all; export filter out4; }};
+}}
+protocol bgp rs6 {{
+  local fd00:1::10 as 64500;
+  neighbor fd00:1::1 as 64511;
+  rs client;
+  connect delay time 1;
+  ipv6 {{ import all; export filter out6; }};
+}}
+"""
+
+MEMBER = """\
+log stderr all;
+router id {v4};
+protocol device {{}}
+protocol static s4 {{
+  ipv4;
+{routes4}
+}}
+protocol bgp rs4 {{
+  local {v4} as {asn};
+  neighbor 10.0.0.1 as 64511;
+  connect delay time 1;
+  ipv4 {{ import all; export where proto = "s4"; }};
+}}
+{v6block}
+"""
+V6BLOCK = """\
+protocol bgp rs6 {{
+  local {v6} as {asn};
+  neighbor fd00:1::1 as 64511;
+  connect delay time 1;
+  ipv6 {{ import all; export none; }};
+}}
+"""
+
+
+def statics(prefixes: list[str]) -> str:
+    return "\n".join(f"  route {p} blackhole;" for p in prefixes)
+
+
+def m1_config() -> str:
+    routes4 = [*ARRIVE_V4, *FILTERED_V4]
+    routes6 = [*ARRIVE_V6, *FILTERED_V6]
+    prepends = "\n".join("    bgp_path.prepend(64500);" for _ in range(40))
+    return M1.format(routes4=statics(routes4), routes6=statics(routes6), prepends=prepends)
+
+
+def member_config(asn: int, v4: str, v6: str | None, routes: list[str]) -> str:
+    v6block = V6BLOCK.format(v6=v6, asn=asn) if v6 else ""
+    return MEMBER.format(v4=v4, asn=asn, routes4=statics(routes), v6block=v6block)
+
+
+@dataclass
+class Lab:
+    """Handles to the running lab."""
+
+    workdir: Path
+    rs: Bird
+    rtr: Daemon
+    members: dict[int, Bird]
+    vrp_file: Path
+
+
+def name(asn: int, family: str) -> str:
+    return session_name(asn, PEERS[asn][0], family)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    netns.require_lab()
+    require("bird")
+    require("stayrtr")
+    workdir = tmp_path_factory.mktemp("lab")
+    netns.cleanup()  # leftovers of a crashed earlier run, by the names we own
+    daemons: list[Daemon] = []
+    try:
+        lan = netns.Lan("rl")
+        rs_ns = lan.add_router("rl-rs", ["10.0.0.1/24", "fd00:1::1/64"])
+        ns = {
+            asn: lan.add_router(f"rl-m{asn % 10}", [f"{v4}/24"] + ([f"{v6}/64"] if v6 else []))
+            for asn, (_, v4, v6, _) in PEERS.items()
+        }
+        vrp_file = workdir / "vrps.json"
+        vrp_file.write_text(vrps(ROAS))
+        rtr = Daemon(
+            rs_ns,
+            [
+                "stayrtr",
+                "-bind",
+                "127.0.0.1:8323",
+                "-cache",
+                str(vrp_file),
+                "-checktime=false",
+                "-refresh",
+                "2",
+                "-protocol",
+                "1",
+                "-metrics.addr",
+                "",
+            ],
+            workdir / "stayrtr.log",
+        )
+        daemons.append(rtr)
+        wait_for("stayrtr to listen", lambda: _listening(rs_ns, 8323), timeout=15)
+        config = workdir / "rs1.conf"
+        config.write_text(rs_config(lab_files()))
+        rs = Bird(rs_ns, config, workdir, "rs1")
+        daemons.append(rs)
+        # Members connect only once the ROA tables are loaded: before that, invalid routes would
+        # be seen as unknown (LAB-NOTES: startup race).
+        wait_for("ROAs in roa_v4 and roa_v6", lambda: _roas_loaded(rs), timeout=30)
+        members: dict[int, Bird] = {}
+        for asn, (_, v4, v6, _) in PEERS.items():
+            text = (
+                m1_config()
+                if asn == 64500
+                else member_config(
+                    asn, v4, v6, ["23.7.7.0/24"] if asn == 64501 else ["23.8.0.0/24", "23.8.1.0/24"]
+                )
+            )
+            path = workdir / f"m{asn}.conf"
+            path.write_text(text)
+            members[asn] = Bird(ns[asn], path, workdir, f"m{asn}")
+            daemons.append(members[asn])
+        expected = [
+            name(64500, "ipv4"),
+            name(64500, "ipv6"),
+            name(64501, "ipv4"),
+            name(64501, "ipv6"),
+            name(64502, "ipv4"),
+        ]
+        wait_for(
+            "all sessions Established",
+            lambda: all("Established" in rs.protocol(n)["info"] for n in expected),
+            timeout=60,
+        )
+        yield Lab(workdir, rs, rtr, members, vrp_file)
+    finally:
+        for daemon in reversed(daemons):
+            daemon.stop()
+        netns.cleanup()
+
+
+def _roas_loaded(rs: Bird) -> bool:
+    v4 = rs.cmd("show", "route", "table", "roa_v4", "count")
+    v6 = rs.cmd("show", "route", "table", "roa_v6", "count")
+    return "\n3 of 3 routes" in v4 and "\n2 of 2 routes" in v6
+
+
+def _listening(ns: str, port: int) -> bool:
+    out = netns.run("ip", "netns", "exec", ns, "ss", "-Hltn", f"sport = :{port}").stdout
+    return bool(out.strip())
+
+
+def _received(lab: Lab, family: str) -> dict[str, str]:
+    table = "master4" if family == "ipv4" else "master6"
+    return lab.members[64501].routes("table", table, "protocol", f"rs{family[-1]}")
+
+
+def test_valid_and_unknown_routes_arrive_tagged(lab: Lab) -> None:
+    for family, expected in (("ipv4", ARRIVE_V4), ("ipv6", ARRIVE_V6)):
+
+        def arrived(f: str = family, e: dict[str, int] = expected) -> dict[str, str] | None:
+            routes = _received(lab, f)
+            return routes if set(e) <= set(routes) else None
+
+        got = wait_for(f"{family} routes at m2", arrived)
+        for prefix, state in expected.items():
+            assert f"({RS_ASN}, 1000, {state})" in got[prefix], got[prefix]
+            assert "BGP.as_path: 64500" in got[prefix]
+            assert RS_ASN not in [int(a) for a in _path(got[prefix])]  # transparent (RFC 7947)
+
+
+def _path(entry: str) -> list[str]:
+    line = next(line for line in entry.splitlines() if "BGP.as_path:" in line)
+    return line.split(":", 1)[1].split()
+
+
+def test_rejected_routes_do_not_arrive_and_carry_their_reason(lab: Lab) -> None:
+    time.sleep(1)  # everything m1 sent has had time to arrive, so absence means filtered
+    for family, filtered in (("ipv4", FILTERED_V4), ("ipv6", FILTERED_V6)):
+        received = _received(lab, family)
+        leaked = {p: why for p, (why, _) in filtered.items() if p in received}
+        assert not leaked, f"leaked to members: {leaked}"
+        kept = lab.rs.routes("filtered", "protocol", name(64500, family))
+        for prefix, (why, code) in filtered.items():
+            assert prefix in kept, f"{prefix} ({why}) is not kept as filtered on the route server"
+            assert f"({RS_ASN}, 1101, {code})" in kept[prefix], (why, kept[prefix])
+
+
+def test_route_server_itself_accepts_only_the_good_routes(lab: Lab) -> None:
+    accepted = lab.rs.routes("table", "master4", "protocol", name(64500, "ipv4"))
+    assert set(accepted) == set(ARRIVE_V4)
+
+
+def test_roa_change_withdraws_without_session_reset(lab: Lab) -> None:
+    before = lab.rs.protocol(name(64500, "ipv4"))["since"]
+    roas = [r if r[0] != "5.5.0.0/16" else ("5.5.0.0/16", 24, 64999) for r in ROAS]
+    lab.vrp_file.write_text(vrps(roas))
+    lab.rtr.signal(signal.SIGHUP)
+    wait_for(
+        "5.5.5.0/24 withdrawn at m2", lambda: "5.5.5.0/24" not in _received(lab, "ipv4"), timeout=30
+    )
+    kept = lab.rs.routes("filtered", "protocol", name(64500, "ipv4"))
+    assert f"({RS_ASN}, 1101, 9)" in kept["5.5.5.0/24"]
+    after = lab.rs.protocol(name(64500, "ipv4"))
+    assert after["since"] == before and "Established" in after["info"]
+
+
+def test_adding_a_peer_leaves_other_sessions_alone(lab: Lab) -> None:
+    watched = [name(64500, "ipv4"), name(64500, "ipv6"), name(64501, "ipv4")]
+    before = {n: lab.rs.protocol(n)["since"] for n in watched}
+    text = rs_config(lab_files({64503: ("a000000004", "10.0.0.13", None, "ipv4: 5")}))
+    lab.rs.config.write_text(text)
+    reply = lab.rs.cmd("configure")
+    assert "Reconfigured" in reply, reply
+    assert lab.rs.protocol(session_name(64503, "a000000004", "ipv4"))["state"] in {"start", "up"}
+    time.sleep(1)
+    after = {n: lab.rs.protocol(n) for n in watched}
+    assert {n: a["since"] for n, a in after.items()} == before
+    assert all("Established" in a["info"] for a in after.values())
+
+
+def test_exceeding_max_prefix_shuts_the_session(lab: Lab) -> None:
+    session = name(64502, "ipv4")
+    assert "Established" in lab.rs.protocol(session)["info"]
+    m3 = lab.members[64502]
+    routes = [f"23.8.{i}.0/24" for i in range(5)]
+    m3.config.write_text(member_config(64502, "10.0.0.12", None, routes))
+    assert "Reconfigured" in m3.cmd("configure")
+
+    def shut() -> dict[str, str] | None:
+        protocol = lab.rs.protocol(session)
+        return protocol if protocol["state"] == "down" else None
+
+    state = wait_for("the session to be shut", shut, timeout=30)
+    assert "limit" in state["all"].lower(), state["all"]
+    time.sleep(3)  # no restart loop: it stays down
+    assert lab.rs.protocol(session)["state"] == "down"
