@@ -1,0 +1,297 @@
+"""Benchmark: render N peers, parse with `bird -p`, compare with arouteserver, time a reconfigure.
+
+Run (as root for the reconfigure part, which uses a network namespace):
+    .venv/bin/python -m tests.benchmarks.bench_render [--sizes 100,1000,2000,5000]
+        [--arouteserver /path/to/arouteserver] [--ars-max 2000] [--reconfigure 1000]
+
+Targets (issue 3): render of 2,000 peers <= 0.5 s; `bird -p` of 2,000 peers <= 0.5 s and at
+least 100x faster than arouteserver's equivalent (RPKI via RTR, no IRR, no network fetches);
+parse time linear in N; reconfigure after a one-peer change with 1,000 peers <= 1 s, restarting
+only that peer's protocol. arouteserver is optional: install it in any virtualenv and pass its
+path (it is not a dependency of ZT-IX).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks.synth import peer_asn, synthetic_files
+from ztix.loader import load_files
+from ztix.render import render_all, session_name
+
+RTR_LOCAL = """\
+protocol rpki RPKI {
+  roa4 { table RPKI4; };
+  roa6 { table RPKI6; };
+  remote 127.0.0.1 port 8323;
+}
+"""
+ARS_GENERAL = """\
+cfg:
+  rs_as: 64511
+  router_id: "10.64.0.1"
+  filtering:
+    next_hop:
+      policy: "strict"
+    max_as_path_len: 32
+    never_via_route_servers:
+      peering_db: False
+    transit_free:
+      asns: ""
+    irrdb:
+      enforce_origin_in_as_set: False
+      enforce_prefix_in_as_set: False
+      tag_as_set: False
+    rpki_bgp_origin_validation:
+      enabled: True
+      reject_invalid: True
+    max_prefix:
+      action: "shutdown"
+  rpki_roas:
+    source: "rtr"
+  graceful_shutdown:
+    enabled: True
+  communities:
+    do_not_announce_to_any:
+      std: "0:rs_as"
+      lrg: "rs_as:0:0"
+    do_not_announce_to_peer:
+      std: "0:peer_as"
+      lrg: "rs_as:0:peer_as"
+    announce_to_peer:
+      std: "rs_as:peer_as"
+      lrg: "rs_as:1:peer_as"
+"""
+
+
+def bird_parse_seconds(config: Path) -> float:
+    """Wall time of `bird -p -c config`; raises if BIRD rejects it."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        ["bird", "-p", "-c", str(config)], capture_output=True, text=True, timeout=3600, check=False
+    )
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"bird -p rejected {config}: {done.stderr}")
+    return took
+
+
+def ztix_case(n: int, workdir: Path) -> tuple[float, float, Path]:
+    """(render seconds, bird -p seconds, config path) for N peers."""
+    files = synthetic_files(n)
+    repo = load_files(files)
+    peers = [p.model for p in repo.peers]
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        text = render_all(repo.exchange.model, peers)["rs1"]
+        best = min(best, time.perf_counter() - start)
+    path = workdir / f"ztix-{n}.conf"
+    path.write_text(text)
+    parse = min(bird_parse_seconds(path) for _ in range(3))
+    return best, parse, path
+
+
+def arouteserver_case(n: int, ars: str, workdir: Path) -> float | str:
+    """bird -p seconds of arouteserver's config for the same N clients, or why not."""
+    package = Path(
+        subprocess.run(
+            [
+                str(Path(ars).parent / "python"),
+                "-c",
+                "import pierky.arouteserver as a, os; print(os.path.dirname(a.__file__))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+    )
+    root = workdir / f"ars-{n}"
+    (root / "cache").mkdir(parents=True)
+    for name in ("bogons.yml", "log.ini"):
+        shutil.copy(package / "config.d" / name, root / name)
+    shutil.copytree(package / "templates", root / "templates")
+    (root / "arouteserver.yml").write_text(
+        f'cfg_dir: {root}\nlogging_config_file: "log.ini"\ncfg_general: "general.yml"\n'
+        'cfg_clients: "clients.yml"\ncfg_bogons: "bogons.yml"\ntemplates_dir: "templates"\n'
+        'template_name: "main.j2"\ncache_dir: "cache"\ncheck_new_release: False\n'
+    )
+    (root / "general.yml").write_text(ARS_GENERAL)
+    (root / "rpki_rtr_config.local").write_text(RTR_LOCAL)
+    lines = ["clients:"]
+    for index in range(1, n + 1):
+        v4 = ipaddress.IPv4Address("10.64.1.0") + index
+        v6 = ipaddress.IPv6Address("fd00:64::1:0") + index
+        lines += [
+            f"  - asn: {peer_asn(index)}",
+            "    ip:",
+            f'      - "{v4}"',
+            f'      - "{v6}"',
+            "    cfg:",
+            "      filtering:",
+            "        max_prefix:",
+            "          limit_ipv4: 100",
+            "          limit_ipv6: 20",
+        ]
+    (root / "clients.yml").write_text("\n".join(lines) + "\n")
+    out = root / "bird.conf"
+    done = subprocess.run(
+        [
+            ars,
+            "bird",
+            "--cfg",
+            str(root / "arouteserver.yml"),
+            "--target-version",
+            "2.0.11",
+            "--local-files-dir",
+            str(root),
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=False,
+    )
+    if done.returncode != 0 or not out.exists():
+        return f"arouteserver failed: {done.stderr.strip().splitlines()[-1:]}"
+    return bird_parse_seconds(out)
+
+
+def reconfigure_case(n: int, workdir: Path) -> str:
+    """Start BIRD on an N-peer config in a namespace, change one peer, time `birdc configure`."""
+    if os.geteuid() != 0:
+        return "skipped (needs root for a network namespace)"
+    ns = "ztl-bench"
+    sock = workdir / "bench.ctl"
+    subprocess.run(["ip", "netns", "delete", ns], capture_output=True, check=False)
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    bird = None
+    try:
+        for cmd in (
+            ["ip", "link", "set", "lo", "up"],
+            ["ip", "link", "add", "lan0", "type", "veth", "peer", "name", "lan1"],
+            ["ip", "link", "set", "lan1", "up"],
+            ["ip", "addr", "add", "10.64.0.1/16", "dev", "lan0"],
+            ["ip", "addr", "add", "fd00:64::1/64", "dev", "lan0", "nodad"],
+            ["ip", "link", "set", "lan0", "up"],
+        ):
+            subprocess.run(["ip", "netns", "exec", ns, *cmd], check=True)
+        files = synthetic_files(n)
+        config = workdir / "live.conf"
+        config.write_text(_render(files))
+        bird = subprocess.Popen(
+            ["ip", "netns", "exec", ns, "bird", "-f", "-c", str(config), "-s", str(sock)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_socket(sock)
+        time.sleep(2)
+        before = _since(sock)
+        changed = 7
+        path = f"peers/AS{peer_asn(changed)}.yaml"
+        # A new peering address: BIRD must restart exactly this protocol (the neighbor changed).
+        files[path] = files[path].replace("ipv4: 10.64.1.7\n", "ipv4: 10.64.200.7\n")
+        assert "10.64.200.7" in files[path]
+        config.write_text(_render(files))
+        start = time.perf_counter()
+        reply = subprocess.run(
+            ["birdc", "-s", str(sock), "configure"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        ).stdout
+        took = time.perf_counter() - start
+        after = _since(sock)
+        restarted = sorted(name for name in before if after.get(name) != before[name])
+        target = session_name(peer_asn(changed), f"{0xA000000000 + changed:010x}", "ipv4")
+        ok = "Reconfigur" in reply  # "Reconfigured" or "Reconfiguration in progress"
+        return (
+            f"{took:.3f} s for `birdc configure` with {n} peers ({2 * n} sessions); "
+            f"reply ok={ok} ({reply.strip().splitlines()[-1]}); restarted: {restarted} (expected only {target})"
+        )
+    finally:
+        if bird is not None:
+            bird.terminate()
+            bird.wait(timeout=10)
+        subprocess.run(["ip", "netns", "delete", ns], capture_output=True, check=False)
+
+
+def _render(files: dict[str, str]) -> str:
+    repo = load_files(files)
+    return render_all(repo.exchange.model, [p.model for p in repo.peers])["rs1"]
+
+
+def _wait_socket(sock: Path) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = subprocess.run(
+            ["birdc", "-s", str(sock), "show", "status"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+        if "Daemon is up" in done.stdout:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("BIRD did not come up")
+
+
+def _since(sock: Path) -> dict[str, str]:
+    out = subprocess.run(
+        ["birdc", "-s", str(sock), "show", "protocols"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    found = re.findall(r"^(AS\S+)\s+BGP\s+\S+\s+\S+\s+(\S+ \S+)", out, re.M)
+    return dict(found)
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,2000,5000")
+    parser.add_argument("--arouteserver", default=shutil.which("arouteserver"))
+    parser.add_argument("--ars-max", type=int, default=2000, help="largest N to run arouteserver")
+    parser.add_argument("--reconfigure", type=int, default=1000)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        print(
+            f"{'peers':>6} {'render':>9} {'bird -p':>9} {'per peer':>9} {'arouteserver bird -p':>22}"
+            f" {'speed-up':>9}"
+        )
+        for n in sizes:
+            render, parse, _ = ztix_case(n, workdir)
+            ars: float | str = "not installed"
+            if args.arouteserver and n <= args.ars_max:
+                ars = arouteserver_case(n, args.arouteserver, workdir)
+            elif args.arouteserver:
+                ars = f"skipped (N > {args.ars_max})"
+            ars_text = f"{ars:.3f} s" if isinstance(ars, float) else ars
+            speed = f"{ars / parse:.0f}x" if isinstance(ars, float) else "-"
+            print(
+                f"{n:>6} {render:>7.3f} s {parse:>7.3f} s {parse / n * 1e6:>6.0f} us "
+                f"{ars_text:>22} {speed:>9}",
+                flush=True,
+            )
+        if args.reconfigure:
+            print("reconfigure:", reconfigure_case(args.reconfigure, workdir))
+
+
+if __name__ == "__main__":
+    main()
