@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ztix.errors import ValidationFailed, ZtixError
+from ztix.errors import AdapterError, ValidationFailed, ZtixError
 from ztix.loader import Repository, load
+from ztix.models import Exchange
+from ztix.ports import ZeroTierProvider
 from ztix.render import render_all
 from ztix.schema import SCHEMA_FILES, dump, json_schemas
+from ztix.settings import Settings
+from ztix.zerotier import run as zerotier_run
+from ztix.zerotier.central import CentralProvider
+from ztix.zerotier.controller import ControllerProvider
+from ztix.zerotier.run import ZeroTierPlan
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_PARTIAL = 3
 
 
 def _summary(repo: Repository) -> str:
@@ -44,6 +53,68 @@ def cmd_render(args: argparse.Namespace) -> int:
         target.write_text(text, encoding="utf-8")
         print(f"wrote {target} ({text.count(chr(10))} lines)")
     return EXIT_OK
+
+
+def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
+    """The ZeroTier provider named in ix.yaml, with the token from the environment."""
+    zt = exchange.zerotier
+    url = settings.zerotier_api_url or zt.api_url
+    token = settings.zerotier_token_value()
+    if zt.provider == "central":
+        assert zt.network_id is not None  # the model requires it for central
+        return CentralProvider(
+            url,
+            token,
+            network_id=zt.network_id,
+            timeout=settings.http_timeout,
+            concurrency=min(settings.zerotier_concurrency, 4),
+        )
+    return ControllerProvider(
+        url,
+        token,
+        network_id=zt.network_id,
+        network_suffix=zt.network_suffix,
+        timeout=settings.http_timeout,
+        concurrency=settings.zerotier_concurrency,
+    )
+
+
+def _print_plan(planned: ZeroTierPlan, verbose: bool = True) -> None:
+    for change in planned.members:
+        if verbose or change.writes or change.action == "unmanaged":
+            member = change.desired or change.live
+            name = member.name if member else ""
+            ips = " ".join(change.desired.ip_assignments) if change.desired else ""
+            extra = f" ({change.detail})" if change.detail else ""
+            print(f"  {change.action:<12} {change.node_id} {name:<20} {ips}{extra}")
+    print(planned.summary())
+
+
+async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
+    repo = load(args.repo)
+    exchange = repo.exchange.model
+    peers = [p.model for p in repo.peers]
+    provider = build_zerotier(settings, exchange)
+    try:
+        planned = await zerotier_run.plan(provider, exchange, peers)
+        _print_plan(planned, verbose=args.zt_command == "plan")
+        if args.zt_command == "plan":
+            return EXIT_OK
+        result = await zerotier_run.apply(provider, planned)
+    finally:
+        await provider.aclose()
+    writes = len(result.done) + int(result.network_written)
+    print(f"applied: {writes} writes, {len(result.failed)} failed")
+    if result.network_error:
+        print(f"error: network: {result.network_error}", file=sys.stderr)
+    for change, why in result.failed:
+        print(f"error: {change.node_id}: {why}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_PARTIAL
+
+
+def cmd_zerotier(args: argparse.Namespace) -> int:
+    """Plan or apply the ZeroTier network against the files."""
+    return asyncio.run(_zerotier(args, Settings()))
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -78,6 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="directory for <rs>/bird.conf")
     p.set_defaults(func=cmd_render)
 
+    p = sub.add_parser("zerotier", help="reconcile the ZeroTier network with the files")
+    zt_sub = p.add_subparsers(dest="zt_command", required=True)
+    for name, text in (
+        ("plan", "show what would change (reads only)"),
+        ("apply", "authorize, update and deauthorize members; set the network"),
+    ):
+        q = zt_sub.add_parser(name, help=text)
+        repo_arg(q)
+        q.set_defaults(func=cmd_zerotier)
+
     p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
     p.add_argument("--out", type=Path, help="write <kind>.schema.json files into this directory")
     p.set_defaults(func=cmd_schema)
@@ -97,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"error: {count} problem{'s' if count != 1 else ''}; nothing applied", file=sys.stderr
         )
         return EXIT_INVALID
+    except AdapterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL
     except ZtixError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,124 @@
+"""One contract, two providers: the same reconciliation against the controller and Central."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.zerotier.conftest import NWID, Env, repo
+from ztix.loader import Repository
+from ztix.zerotier import run
+from ztix.zerotier.http import ZeroTierAuthError
+from ztix.zerotier.model import RULES
+from ztix.zerotier.run import ApplyResult, ZeroTierPlan
+
+
+async def _plan_apply(env: Env, r: Repository, **kw: object) -> tuple[ZeroTierPlan, ApplyResult]:
+    provider = env.make(**kw)
+    try:
+        exchange, peers = r.exchange.model, [p.model for p in r.peers]
+        planned = await run.plan(provider, exchange, peers)
+        return planned, await run.apply(provider, planned)
+    finally:
+        await provider.aclose()
+
+
+def plan_apply(env: Env, r: Repository, **kw: object) -> tuple[ZeroTierPlan, ApplyResult]:
+    return asyncio.run(_plan_apply(env, r, **kw))
+
+
+def test_first_apply_authorizes_everyone_and_configures_the_network(env: Env) -> None:
+    planned, result = plan_apply(env, repo())
+    assert {c.node_id: c.action for c in planned.members} == {
+        "1000000001": "created",
+        "a000000001": "created",
+        "a000000002": "created",
+    }
+    assert result.ok and len(result.done) == 3
+    assert env.member("a000000001") == {
+        "name": "AS64500",
+        "authorized": True,
+        "ipAssignments": ["10.0.0.10", "fd00:1::10"],
+    }
+    assert env.member("1000000001") == {
+        "name": "AS64511-rs1",
+        "authorized": True,
+        "ipAssignments": ["10.0.0.1", "fd00:1::1"],
+    }
+    network = env.fake.networks[NWID]
+    config = network.get("config", network)
+    assert config["private"] is True
+    assert config["v4AssignMode"] == {"zt": False}
+    assert config["ipAssignmentPools"] == []
+    assert sorted(r["target"] for r in config["routes"]) == ["10.0.0.0/24", "fd00:1::/64"]
+    assert config["rules"] == [dict(r) for r in RULES]
+
+
+def test_second_run_makes_no_write_call(env: Env) -> None:
+    plan_apply(env, repo())
+    writes = env.fake.write_calls()
+    planned, result = plan_apply(env, repo())
+    assert planned.write_count == 0
+    assert {c.action for c in planned.members} == {"unchanged"}
+    assert env.fake.write_calls() == writes
+    assert result.ok and not result.done
+
+
+def test_one_changed_peer_is_one_write(env: Env) -> None:
+    plan_apply(env, repo())
+    writes = env.fake.write_calls()
+    changed = repo(edits=(("peers/AS64501.yaml", "ipv4: 10.0.0.11", "ipv4: 10.0.0.21"),))
+    planned, _result = plan_apply(env, changed)
+    assert [(c.node_id, c.action) for c in planned.members if c.writes] == [
+        ("a000000002", "updated")
+    ]
+    assert env.fake.write_calls() == writes + 1
+    assert env.member("a000000002")["ipAssignments"] == ["10.0.0.21"]  # type: ignore[index]
+
+
+def test_removed_and_suspended_peers_are_deauthorized_route_servers_stay(env: Env) -> None:
+    plan_apply(env, repo())
+    changed = repo(
+        {"peers/AS64501.yaml": None},
+        (("peers/AS64500.yaml", "name: Peer One\n", "name: Peer One\nstate: suspended\n"),),
+    )
+    planned, result = plan_apply(env, changed)
+    actions = {c.node_id: (c.action, c.phase) for c in planned.members}
+    assert actions == {
+        "1000000001": ("unchanged", "none"),
+        "a000000001": ("deauthorized", "deauthorize"),
+        "a000000002": ("deauthorized", "deauthorize"),
+    }
+    assert result.ok
+    for node, name in (("a000000001", "AS64500"), ("a000000002", "AS64501")):
+        assert env.member(node) == {"name": name, "authorized": False, "ipAssignments": []}
+    assert env.member("1000000001")["authorized"] is True  # type: ignore[index]
+    again, _ = plan_apply(env, changed)
+    assert again.write_count == 0
+
+
+def test_unmanaged_members_are_reported_and_never_touched(env: Env) -> None:
+    env.preset_member("bbbbbbbbbb", "noc-laptop", True, ["10.0.0.99"])
+    before = env.member("bbbbbbbbbb")
+    planned, result = plan_apply(env, repo())
+    unmanaged = [c for c in planned.members if c.action == "unmanaged"]
+    assert [c.node_id for c in unmanaged] == ["bbbbbbbbbb"]
+    assert result.ok
+    assert env.member("bbbbbbbbbb") == before
+    assert all("bbbbbbbbbb" not in path for method, path, _ in env.fake.log if method == "POST")
+
+
+def test_a_member_named_by_hand_but_listed_in_a_peer_file_is_taken_over(env: Env) -> None:
+    env.preset_member("a000000001", "bobs-router", False, [])
+    planned, _ = plan_apply(env, repo())
+    change = next(c for c in planned.members if c.node_id == "a000000001")
+    assert change.action == "updated" and "bobs-router" in change.detail
+    assert env.member("a000000001")["name"] == "AS64500"  # type: ignore[index]
+
+
+def test_a_wrong_token_is_refused_without_leaking_it(env: Env) -> None:
+    with pytest.raises(ZeroTierAuthError) as info:
+        plan_apply(env, repo(), token="not-the-token")
+    assert "not-the-token" not in str(info.value)
+    assert "401" in str(info.value)

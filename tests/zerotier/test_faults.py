@@ -1,0 +1,93 @@
+"""Fault injection: 429 storms, 500s, timeouts and resets; reruns converge, nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.fakes.server import Fault, Request
+from tests.zerotier.conftest import Env, repo
+from ztix.loader import Repository
+from ztix.zerotier import run
+from ztix.zerotier.http import RetryPolicy
+from ztix.zerotier.run import ApplyResult
+
+
+def is_member_post(request: Request) -> bool:
+    return request.method == "POST" and "/member/" in request.path
+
+
+def apply_once(env: Env, r: Repository | None = None, **kw: object) -> ApplyResult:
+    async def go() -> ApplyResult:
+        provider = env.make(**kw)
+        try:
+            rr = r or repo()
+            planned = await run.plan(provider, rr.exchange.model, [p.model for p in rr.peers])
+            return await run.apply(provider, planned)
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(go())
+
+
+def assert_converged_once(env: Env) -> None:
+    """Each managed member was changed exactly once on the server, and a rerun writes nothing."""
+    members = [k for k in env.fake.changes if "/" in k]
+    assert sorted(k.split("/")[1] for k in members) == ["1000000001", "a000000001", "a000000002"]
+    assert all(env.fake.changes[k] == 1 for k in members), env.fake.changes
+    writes = env.fake.write_calls()
+    result = apply_once(env)
+    assert result.ok and not result.done and env.fake.write_calls() == writes
+
+
+def test_429_storm_is_waited_out_honouring_retry_after(env: Env) -> None:
+    env.fake.add_faults(
+        *[Fault("status", 429, {"Retry-After": "2"}, match=is_member_post) for _ in range(8)]
+    )
+    result = apply_once(env, policy=RetryPolicy(attempts=10, sleep=env.sleeps))
+    assert result.ok
+    assert env.sleeps.delays.count(2.0) == 8  # the server's Retry-After, not our own guess
+    assert_converged_once(env)
+
+
+def test_500s_are_retried_with_backoff(env: Env) -> None:
+    env.fake.add_faults(*[Fault("status", 503) for _ in range(4)])
+    result = apply_once(env)
+    assert result.ok
+    assert len(env.sleeps.delays) == 4 and all(0 <= d <= 10 for d in env.sleeps.delays)
+    assert_converged_once(env)
+
+
+def test_resets_before_and_after_the_write_converge(env: Env) -> None:
+    env.fake.add_faults(
+        Fault("reset", match=is_member_post),
+        Fault("reset", after_apply=True, match=is_member_post),  # applied, answer lost
+        Fault("reset", after_apply=True, match=is_member_post),
+    )
+    result = apply_once(env)
+    assert result.ok
+    assert_converged_once(env)
+
+
+def test_timeouts_after_the_server_applied_converge(env: Env) -> None:
+    env.fake.add_faults(
+        Fault("delay", seconds=0.6, match=is_member_post),
+        Fault("delay", seconds=0.6, after_apply=True, match=is_member_post),
+    )
+    result = apply_once(env, timeout=0.3)
+    assert result.ok
+    assert_converged_once(env)
+
+
+def test_a_failure_part_way_is_completed_by_the_next_run(env: Env) -> None:
+    def peer_two(request: Request) -> bool:
+        return is_member_post(request) and request.path.endswith("a000000002")
+
+    env.fake.add_faults(*[Fault("status", 502, match=peer_two) for _ in range(3)])
+    first = apply_once(env, policy=RetryPolicy(attempts=3, sleep=env.sleeps))
+    assert not first.ok
+    assert [c.node_id for c, _ in first.failed] == ["a000000002"]
+    assert "after 3 attempts" in first.failed[0][1]
+    assert sorted(c.node_id for c in first.done) == ["1000000001", "a000000001"]
+    second = apply_once(env)
+    assert second.ok and [c.node_id for c in second.done] == ["a000000002"]
+    assert_converged_once(env)

@@ -1,0 +1,35 @@
+"""The Protocols that side-effect adapters implement; entry points build them from settings."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ztix.zerotier.model import Member
+
+
+class ZeroTierProvider(Protocol):
+    """A ZeroTier network controller API (self-hosted controller or Central)."""
+
+    async def network_id(self) -> str:
+        """The id of the exchange's network (may ask the controller for its node id)."""
+        ...
+
+    async def get_network(self) -> dict[str, Any] | None:
+        """The network's config in controller form (flat), or None if it does not exist."""
+        ...
+
+    async def update_network(self, patch: dict[str, Any]) -> None:
+        """Set the given config keys (creating the network where the provider can)."""
+        ...
+
+    async def list_members(self) -> list[Member]:
+        """Every member of the network, managed or not."""
+        ...
+
+    async def upsert_member(self, member: Member) -> None:
+        """Make one member look like `member` (creating its record if needed)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,1 @@
+"""ZeroTier provisioning: desired members and network from the files, two API providers."""
