@@ -69,6 +69,7 @@ class FakeApi:
 
     keepalive_max = 0  # close a connection after this many requests (0: never)
     keepalive_header = ""
+    reuse_delay = 0.0  # seconds added to a request on a reused connection (the real controller)
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -148,6 +149,8 @@ class FakeApi:
             {k.lower(): v for k, v in handler.headers.items()},
             body,
         )
+        if self.reuse_delay and handler.served:  # type: ignore[attr-defined]
+            time.sleep(self.reuse_delay)
         fault = self._take_fault(request)
         if fault and not fault.after_apply and self._fail(handler, request, fault):
             return

@@ -28,7 +28,7 @@ class ControllerProvider:
         network_id: str | None,
         network_suffix: str | None = None,
         timeout: float = 10.0,
-        concurrency: int = 8,
+        concurrency: int = 4,
         keepalive: bool = False,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
