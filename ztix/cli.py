@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ztix.errors import AdapterError, ValidationFailed, ZtixError
-from ztix.loader import Repository, load
+from ztix.apply import run_apply
+from ztix.deploy import DeploySettings, SshDeployer
+from ztix.errors import AdapterError, SettingsError, ValidationFailed, ZtixError
+from ztix.gitsource import files_at, head_commit
+from ztix.loader import EXCHANGE_FILE, Repository, load, load_files
 from ztix.models import Exchange
+from ztix.plan import plan
 from ztix.ports import ZeroTierProvider
 from ztix.render import render_all
+from ztix.report import plan_markdown, plan_text
 from ztix.schema import SCHEMA_FILES, dump, json_schemas
 from ztix.settings import Settings
 from ztix.zerotier import run as zerotier_run
@@ -117,6 +124,109 @@ def cmd_zerotier(args: argparse.Namespace) -> int:
     return asyncio.run(_zerotier(args, Settings()))
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Plan a change: offline against --base, or against the live systems with --live."""
+    if args.live:
+        return asyncio.run(_plan_live(args, Settings()))
+    if not args.base:
+        raise SettingsError("give --base REF (e.g. origin/main) or --live")
+    head = load(args.repo)  # invalid files fail here with located problems
+    base_files = files_at(args.repo, args.base)
+    base = None if EXCHANGE_FILE not in base_files else load_files(base_files)
+    planned = plan(base, head, args.base)
+    if args.format == "json":
+        print(json.dumps(planned.to_json(), indent=2, sort_keys=True))
+    elif args.format == "markdown":
+        print(plan_markdown(planned), end="")
+    else:
+        print(plan_text(planned), end="")
+    return EXIT_OK
+
+
+async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
+    repo = load(args.repo)
+    provider = build_zerotier(settings, repo.exchange.model)
+    deployer = build_deployer(settings, required=True)
+    try:
+        report = await run_apply(
+            repo,
+            commit=head_commit(args.repo),
+            zerotier=provider,
+            deployer=deployer,
+            dry_run=True,
+            progress=print,
+        )
+    finally:
+        await provider.aclose()
+    drift = [r for r in report.route_servers if r.action != "unchanged"]
+    zt = report.zerotier or {}
+    zt_drift = sum(
+        n for k, n in zt.get("counts", {}).items() if k not in ("unchanged", "unmanaged")
+    )
+    print(
+        f"drift: {zt_drift} ZeroTier members, {len(drift)} route servers"
+        + (f", {len(report.failures)} could not be checked" if report.failures else "")
+    )
+    return EXIT_OK if not report.failures else EXIT_PARTIAL
+
+
+def build_deployer(settings: Settings, *, required: bool) -> SshDeployer | None:
+    """The SSH deployer with the key from the environment (None in a dry run without one)."""
+    key = settings.require_ssh_key() if required else settings.ssh_key_value()
+    if key is None:
+        return None
+    return SshDeployer(
+        key,
+        DeploySettings(
+            connect_timeout=settings.http_timeout,
+            confirm_timeout=settings.bird_confirm_timeout,
+            health_settle=settings.health_settle,
+            lock_wait=settings.deploy_lock_wait,
+        ),
+    )
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    """Validate, then ZeroTier, route servers, and deauthorizations; write the reports."""
+    return asyncio.run(_apply(args, Settings()))
+
+
+async def _apply(args: argparse.Namespace, settings: Settings) -> int:
+    repo = load(args.repo)
+    exchange = repo.exchange.model
+    need_zt = args.only in (None, "zerotier")
+    need_rs = args.only in (None, "routeservers")
+    # A real apply needs every credential before it changes anything; a dry run uses what it has.
+    provider: ZeroTierProvider | None = None
+    if need_zt and (not args.dry_run or settings.has_zerotier_token()):
+        provider = build_zerotier(settings, exchange)
+    deployer = build_deployer(settings, required=need_rs and not args.dry_run) if need_rs else None
+    try:
+        report = await run_apply(
+            repo,
+            commit=head_commit(args.repo),
+            zerotier=provider,
+            deployer=deployer,
+            only=args.only,
+            dry_run=args.dry_run,
+            progress=print,
+        )
+    finally:
+        if provider is not None:
+            await provider.aclose()
+    if args.report:
+        args.report.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+        print(f"report: {args.report}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(report.markdown())
+    for failure in report.failures:
+        print(f"error: {failure}", file=sys.stderr)
+    print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
+    return EXIT_OK if report.status == "ok" else EXIT_PARTIAL
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print or write the JSON Schemas of both file kinds."""
     schemas = json_schemas()
@@ -148,6 +258,29 @@ def build_parser() -> argparse.ArgumentParser:
     repo_arg(p)
     p.add_argument("--out", type=Path, required=True, help="directory for <rs>/bird.conf")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("plan", help="what a change does: against --base REF, or --live")
+    repo_arg(p)
+    p.add_argument("--base", help="git revision to compare with (e.g. origin/main)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument(
+        "--live",
+        action="store_true",
+        help="compare with the live ZeroTier network and deployed configs (drift)",
+    )
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("apply", help="make ZeroTier and the route servers match the files")
+    repo_arg(p)
+    p.add_argument("--dry-run", action="store_true", help="change nothing; say what would change")
+    p.add_argument("--only", choices=("zerotier", "routeservers"))
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=Path("ztix-apply-report.json"),
+        help="JSON report file (default: ztix-apply-report.json)",
+    )
+    p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("zerotier", help="reconcile the ZeroTier network with the files")
     zt_sub = p.add_subparsers(dest="zt_command", required=True)

@@ -22,12 +22,15 @@ import re
 import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import asyncssh
 
 from ztix.errors import AdapterError
 from ztix.models import RouteServer
+
+if TYPE_CHECKING:
+    from ztix.ports import RouteServerDeployer
 
 Action = Literal["unchanged", "deployed", "failed", "skipped", "would-deploy"]
 Hook = Callable[[str], Awaitable[None]]
@@ -402,7 +405,7 @@ def _why(exc: BaseException) -> str:
 
 
 async def deploy_all(
-    deployer: SshDeployer, jobs: Sequence[tuple[Target, str]], canary: str
+    deployer: RouteServerDeployer, jobs: Sequence[tuple[Target, str]], canary: str
 ) -> list[DeployResult]:
     """The canary first; the others in parallel only if the canary ended well."""
     first = [job for job in jobs if job[0].name == canary]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ztix.zerotier.model import Member
+
+if TYPE_CHECKING:
+    from ztix.deploy import DeployResult, Target
 
 
 class ZeroTierProvider(Protocol):
@@ -32,4 +35,16 @@ class ZeroTierProvider(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+class RouteServerDeployer(Protocol):
+    """Puts a BIRD config on a route server safely, or tells how it differs."""
+
+    async def deploy(self, target: Target, config: str) -> DeployResult:
+        """Deploy with check, timed reconfigure, health check and confirm (or restore)."""
+        ...
+
+    async def status(self, target: Target, config: str) -> DeployResult:
+        """Compare without changing anything."""
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncssh
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,8 +20,18 @@ class Settings(BaseSettings):
     zerotier_token_file: Path | None = None
     zerotier_api_url: str | None = None
     http_timeout: float = 10.0
+    ssh_key: SecretStr | None = None
+    ssh_key_file: Path | None = None
+    bird_confirm_timeout: int = 60
+    health_settle: float = 5.0
+    deploy_lock_wait: int = 300
     # 4 in flight measured best against a controller on the same 2-core machine (bench_zerotier)
     zerotier_concurrency: int = 4
+
+    def has_zerotier_token(self) -> bool:
+        """Whether a ZeroTier token is configured (without reading a token file)."""
+        token = self.zerotier_token.get_secret_value().strip() if self.zerotier_token else ""
+        return bool(token) or self.zerotier_token_file is not None
 
     def zerotier_token_value(self) -> str:
         """The ZeroTier API token: ZTIX_ZEROTIER_TOKEN, or the file ZTIX_ZEROTIER_TOKEN_FILE."""
@@ -38,3 +49,28 @@ class Settings(BaseSettings):
             "no ZeroTier token: set ZTIX_ZEROTIER_TOKEN, or ZTIX_ZEROTIER_TOKEN_FILE to a file "
             "such as /var/lib/zerotier-one/authtoken.secret"
         )
+
+    def ssh_key_value(self) -> asyncssh.SSHKey | None:
+        """The deploy key: ZTIX_SSH_KEY (the private key itself) or ZTIX_SSH_KEY_FILE."""
+        try:
+            if self.ssh_key is not None and self.ssh_key.get_secret_value().strip():
+                return asyncssh.import_private_key(self.ssh_key.get_secret_value())
+            if self.ssh_key_file is not None:
+                return asyncssh.read_private_key(self.ssh_key_file)
+        except (OSError, asyncssh.KeyImportError) as exc:
+            which = "ZTIX_SSH_KEY" if self.ssh_key is not None else "ZTIX_SSH_KEY_FILE"
+            # Never echo key material: only the variable and the kind of failure.
+            raise SettingsError(
+                f"{which}: not a usable private key ({type(exc).__name__})"
+            ) from None
+        return None
+
+    def require_ssh_key(self) -> asyncssh.SSHKey:
+        """The deploy key, or a SettingsError that says how to provide it."""
+        key = self.ssh_key_value()
+        if key is None:
+            raise SettingsError(
+                "no SSH deploy key: set ZTIX_SSH_KEY_FILE to a private key file, or ZTIX_SSH_KEY "
+                "to the key itself (from your CI's secret store)"
+            )
+        return key

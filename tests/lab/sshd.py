@@ -20,8 +20,11 @@ def free_port() -> int:
 
 def keygen(path: Path) -> str:
     """Make an ed25519 key pair; return the public key as '<type> <base64>'."""
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(path)],
-                   check=True, timeout=30)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(path)],
+        check=True,
+        timeout=30,
+    )
     kind, blob = path.with_suffix(".pub").read_text().split()[:2]
     return f"{kind} {blob}"
 
@@ -51,8 +54,9 @@ class Sshd:
             "MaxSessions 20\nMaxStartups 50\n"
         )
         self.log = (workdir / "sshd.log").open("w")
-        self.proc = subprocess.Popen([sshd, "-D", "-e", "-f", str(config)], stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sshd, "-D", "-e", "-f", str(config)], stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

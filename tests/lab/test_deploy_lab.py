@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 import pytest
@@ -22,7 +23,15 @@ from tests.lab import netns
 from tests.lab.daemons import Bird, wait_for
 from tests.lab.sshd import Sshd
 from tests.lab.topology import IX, PEERS, member_config, peer_file
-from ztix.deploy import DeployResult, DeploySettings, SshDeployer, Target, deploy_all, sha256
+from ztix.deploy import (
+    DeployResult,
+    DeploySettings,
+    Hook,
+    SshDeployer,
+    Target,
+    deploy_all,
+    sha256,
+)
 from ztix.loader import load_files
 from ztix.render import render_all, session_name
 
@@ -53,13 +62,18 @@ class DeployLab:
 
     def files(self, extra_peer: bool = False, router_id: str = "10.0.0.1") -> dict[str, str]:
         """The lab repository: rs1 and rs2 reachable over our sshd."""
-        ix = IX.replace("rpki:", RS2 + "rpki:").replace("      host: 127.0.0.1\n      user: ztix",
-                                                      "      host: 127.0.0.1\n      user: root")
-        ix = ix.replace("host_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKtjAIsDUGj9NfyMhyE7ip5BXH3G+mboFszPmD0uHkYX",
-                        f"host_key: {self.sshd.host_key}")
+        ix = IX.replace("rpki:", RS2 + "rpki:").replace(
+            "      host: 127.0.0.1\n      user: ztix", "      host: 127.0.0.1\n      user: root"
+        )
+        ix = ix.replace(
+            "host_key: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKtjAIsDUGj9NfyMhyE7ip5BXH3G+mboFszPmD0uHkYX",
+            f"host_key: {self.sshd.host_key}",
+        )
         ix = ix.replace("HOSTKEY", self.sshd.host_key)
         ix = ix.replace("      user: root\n", f"      port: {self.sshd.port}\n      user: root\n")
-        ix = ix.replace("    router_id: 10.0.0.1\n", f"    router_id: {router_id}\n    canary: true\n")
+        ix = ix.replace(
+            "    router_id: 10.0.0.1\n", f"    router_id: {router_id}\n    canary: true\n"
+        )
         files = {"ix.yaml": ix}
         peers = dict(PEERS)
         if not extra_peer:
@@ -73,12 +87,10 @@ class DeployLab:
         repo = load_files(self.files(**kw))  # type: ignore[arg-type]
         return render_all(repo.exchange.model, [p.model for p in repo.peers])
 
-    def deployer(self, **kw: object) -> SshDeployer:
+    def deployer(self, hook: Hook | None = None, **kw: Any) -> SshDeployer:
         """A deployer with short timings for tests."""
-        hook = kw.pop("hook", None)
-        settings = DeploySettings(**{"confirm_timeout": 20, "health_settle": 1.0,
-                                     "lock_wait": 30, **kw})  # type: ignore[arg-type]
-        return SshDeployer(self.key, settings, hook=hook)  # type: ignore[arg-type]
+        timings: dict[str, Any] = {"confirm_timeout": 20, "health_settle": 1.0, "lock_wait": 30}
+        return SshDeployer(self.key, DeploySettings(**{**timings, **kw}), hook=hook)
 
     def live(self, rs: str) -> str:
         """The live config file of a route server."""
@@ -89,10 +101,13 @@ class DeployLab:
         return {n: self.rs["rs1"].protocol(n)["since"] for n in names}
 
 
-MEMBERS = [session_name(64500, PEERS[64500][0], "ipv4"), session_name(64501, PEERS[64501][0], "ipv4")]
+MEMBERS = [
+    session_name(64500, PEERS[64500][0], "ipv4"),
+    session_name(64501, PEERS[64501][0], "ipv4"),
+]
 
 
-def deploy(lab: DeployLab, rs: str, text: str, **kw: object) -> DeployResult:
+def deploy(lab: DeployLab, rs: str, text: str, **kw: Any) -> DeployResult:
     return asyncio.run(lab.deployer(**kw).deploy(lab.targets[rs], text))
 
 
@@ -106,8 +121,10 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
     sshd = Sshd(workdir / "ssh")
     try:
         lan = netns.Lan("dl")
-        ns = {"rs1": lan.add_router("dl-rs1", ["10.0.0.1/24", "fd00:1::1/64"]),
-              "rs2": lan.add_router("dl-rs2", ["10.0.0.2/24", "fd00:1::2/64"])}
+        ns = {
+            "rs1": lan.add_router("dl-rs1", ["10.0.0.1/24", "fd00:1::1/64"]),
+            "rs2": lan.add_router("dl-rs2", ["10.0.0.2/24", "fd00:1::2/64"]),
+        }
         key = asyncssh.read_private_key(sshd.client_key_path)
         targets: dict[str, Target] = {}
         lab = DeployLab(workdir, sshd, {}, targets, key)
@@ -118,17 +135,26 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
             path.write_text(configs[name])
             lab.rs[name] = Bird(ns[name], path, workdir, name)
             daemons.append(lab.rs[name])
-            targets[name] = Target(name, "127.0.0.1", sshd.port, sshd.user, sshd.host_key,
-                                   str(path), str(lab.rs[name].socket))
+            targets[name] = Target(
+                name,
+                "127.0.0.1",
+                sshd.port,
+                sshd.user,
+                sshd.host_key,
+                str(path),
+                str(lab.rs[name].socket),
+            )
         for asn in (64500, 64501):
             _, v4, _, _ = PEERS[asn]
             member_ns = lan.add_router(f"dl-m{asn % 10}", [f"{v4}/24"])
             path = workdir / f"m{asn}.conf"
             path.write_text(member_config(asn, v4, None, [f"23.{asn % 100}.0.0/24"]))
             daemons.append(Bird(member_ns, path, workdir, f"m{asn}"))
-        wait_for("member sessions Established on rs1",
-                 lambda: all("Established" in lab.rs["rs1"].protocol(n)["info"] for n in MEMBERS),
-                 timeout=60)
+        wait_for(
+            "member sessions Established on rs1",
+            lambda: all("Established" in lab.rs["rs1"].protocol(n)["info"] for n in MEMBERS),
+            timeout=60,
+        )
         yield lab
     finally:
         for daemon in reversed(daemons):
@@ -142,11 +168,21 @@ def test_good_deploy_confirms_and_sessions_stay_up(lab: DeployLab) -> None:
     text = lab.configs()["rs1"]
     result = deploy(lab, "rs1", text)
     assert result.action == "deployed", result.detail
-    assert result.steps == ["connected", "locked", "uploaded", "checked", "replaced",
-                            "reconfigured", "healthy", "confirmed"]
+    assert result.steps == [
+        "connected",
+        "locked",
+        "uploaded",
+        "checked",
+        "replaced",
+        "reconfigured",
+        "healthy",
+        "confirmed",
+    ]
     assert "2 established sessions of unchanged peers stayed up" in result.detail
     assert lab.live("rs1") == text
-    assert Path(lab.targets["rs1"].config_path + ".ztix-confirmed").read_text().strip() == sha256(text)
+    assert Path(lab.targets["rs1"].config_path + ".ztix-confirmed").read_text().strip() == sha256(
+        text
+    )
     assert lab.since(*MEMBERS) == before
 
 
@@ -194,8 +230,11 @@ def test_a_failing_health_check_is_undone_and_the_previous_file_restored(lab: De
     assert "previous config file restored" in result.detail
     assert lab.live("rs1") == live
     assert "Router ID is 10.0.0.1" in lab.rs["rs1"].cmd("show", "status")
-    wait_for("members back up", lambda: all(
-        "Established" in lab.rs["rs1"].protocol(n)["info"] for n in MEMBERS), timeout=60)
+    wait_for(
+        "members back up",
+        lambda: all("Established" in lab.rs["rs1"].protocol(n)["info"] for n in MEMBERS),
+        timeout=60,
+    )
 
 
 def test_a_host_key_mismatch_changes_nothing(lab: DeployLab) -> None:
@@ -247,10 +286,12 @@ def test_two_concurrent_applies_serialize(lab: DeployLab) -> None:
     two = base.replace("# Generated by", "# apply two\n# Generated by")
 
     async def both() -> list[DeployResult]:
-        return list(await asyncio.gather(
-            lab.deployer(hook=recorder("one")).deploy(lab.targets["rs1"], one),
-            lab.deployer(hook=recorder("two")).deploy(lab.targets["rs1"], two),
-        ))
+        return list(
+            await asyncio.gather(
+                lab.deployer(hook=recorder("one")).deploy(lab.targets["rs1"], one),
+                lab.deployer(hook=recorder("two")).deploy(lab.targets["rs1"], two),
+            )
+        )
 
     results = asyncio.run(both())
     assert [r.action for r in results] == ["deployed", "deployed"], [r.detail for r in results]
@@ -281,7 +322,9 @@ def test_canary_first_then_the_rest(lab: DeployLab) -> None:
         events.append((asyncio.current_task().get_name(), step))  # type: ignore[union-attr]
 
     configs = lab.configs(extra_peer=True)
-    configs = {k: v.replace("# Generated by", "# canary run\n# Generated by") for k, v in configs.items()}
+    configs = {
+        k: v.replace("# Generated by", "# canary run\n# Generated by") for k, v in configs.items()
+    }
     deployer = lab.deployer(hook=hook)
 
     async def run() -> list[DeployResult]:
@@ -289,7 +332,10 @@ def test_canary_first_then_the_rest(lab: DeployLab) -> None:
         return await deploy_all(deployer, jobs, canary="rs1")
 
     results = asyncio.run(run())
-    assert [(r.route_server, r.action) for r in results] == [("rs1", "deployed"), ("rs2", "deployed")]
+    assert [(r.route_server, r.action) for r in results] == [
+        ("rs1", "deployed"),
+        ("rs2", "deployed"),
+    ]
     steps = [step for _, step in events]
     # rs1's whole deploy (ending in "confirmed") happens before rs2 connects.
     assert steps.index("confirmed") < len(steps) - steps[::-1].index("connected") - 1

@@ -1,0 +1,190 @@
+"""The apply job's order and failure handling, with the controller fake and a recording deployer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import repo_files
+from tests.fakes.zerotier_controller import FakeController
+from ztix.apply import ApplyReport, run_apply
+from ztix.deploy import DeployResult, Target, sha256
+from ztix.loader import Repository, load_files
+from ztix.zerotier.controller import ControllerProvider
+from ztix.zerotier.model import Member
+
+NWID = "1122334455667788"
+ROOT = Path(__file__).parent.parent
+
+
+class RecordingDeployer:
+    """Implements RouteServerDeployer; records calls into a shared event list."""
+
+    def __init__(self, events: list[str], fail: set[str] | None = None) -> None:
+        self.events = events
+        self.fail = fail or set()
+        self.deployed: dict[str, str] = {}
+
+    async def deploy(self, target: Target, config: str) -> DeployResult:
+        self.events.append(f"deploy {target.name}")
+        if target.name in self.fail:
+            return DeployResult(target.name, "failed", "simulated failure", sha256=sha256(config))
+        self.deployed[target.name] = config
+        return DeployResult(target.name, "deployed", sha256=sha256(config))
+
+    async def status(self, target: Target, config: str) -> DeployResult:
+        self.events.append(f"status {target.name}")
+        same = self.deployed.get(target.name) == config
+        return DeployResult(target.name, "unchanged" if same else "would-deploy")
+
+
+class RecordingController(ControllerProvider):
+    """The real controller provider, noting each member write in the shared event list."""
+
+    def __init__(self, url: str, events: list[str]) -> None:
+        super().__init__(url, "t", network_id=NWID)
+        self.events = events
+
+    async def upsert_member(self, member: Member) -> None:
+        self.events.append(
+            f"{'authorize' if member.authorized else 'deauthorize'} {member.node_id}"
+        )
+        await super().upsert_member(member)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeController]:
+    server = FakeController(token="t", node_id=NWID[:10])
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def apply(
+    fake: FakeController,
+    repo: Repository,
+    deployer: RecordingDeployer,
+    events: list[str],
+    **kw: object,
+) -> ApplyReport:
+    async def go() -> ApplyReport:
+        provider = RecordingController(fake.url, events)
+        try:
+            return await run_apply(repo, commit="abc", zerotier=provider, deployer=deployer, **kw)  # type: ignore[arg-type]
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(go())
+
+
+def with_new_and_without_old() -> Repository:
+    new = (
+        "asn: 64502\nname: Three\ncontact: a@b.example\nconnections:\n"
+        "  - zerotier_node_id: a000000003\n    ipv4: 10.0.0.12\n"
+    )
+    return load_files(repo_files({"peers/AS64502.yaml": new, "peers/AS64501.yaml": None}))
+
+
+def test_authorize_then_route_servers_then_deauthorize(fake: FakeController) -> None:
+    events: list[str] = []
+    deployer = RecordingDeployer(events)
+    assert apply(fake, load_files(repo_files()), deployer, events).status == "ok"
+    events.clear()
+    report = apply(fake, with_new_and_without_old(), deployer, events)
+    assert report.status == "ok"
+    assert events == ["authorize a000000003", "deploy rs1", "deauthorize a000000002"]
+    assert report.zerotier is not None and report.zerotier["writes"] == 2
+
+
+def test_a_failed_route_server_postpones_deauthorization(fake: FakeController) -> None:
+    events: list[str] = []
+    apply(fake, load_files(repo_files()), RecordingDeployer(events), events)
+    events.clear()
+    report = apply(
+        fake, with_new_and_without_old(), RecordingDeployer(events, fail={"rs1"}), events
+    )
+    assert report.status == "partial"
+    assert events == ["authorize a000000003", "deploy rs1"]
+    assert any("deauthorizations postponed" in f for f in report.failures)
+    assert fake.member(NWID, "a000000002")["authorized"] is True  # type: ignore[index]
+
+
+def test_dry_run_writes_nothing(fake: FakeController) -> None:
+    events: list[str] = []
+    deployer = RecordingDeployer(events)
+    report = apply(fake, load_files(repo_files()), deployer, events, dry_run=True)
+    assert report.status == "ok"
+    assert events == ["status rs1"]
+    assert fake.write_calls() == 0
+    assert report.zerotier is not None and report.zerotier["counts"]["created"] == 3
+
+
+def test_only_zerotier_leaves_route_servers_alone(fake: FakeController) -> None:
+    events: list[str] = []
+    report = apply(
+        fake, load_files(repo_files()), RecordingDeployer(events), events, only="zerotier"
+    )
+    assert report.route_servers == []
+    assert not [e for e in events if e.startswith(("deploy", "status"))]
+
+
+def ztix(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ZTIX_", "GITHUB_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "ztix.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**clean, **env},
+        cwd=cwd,
+    )
+
+
+def test_readme_dry_run_needs_no_credentials(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    done = ztix(
+        "apply",
+        "--dry-run",
+        "--repo",
+        str(ROOT),
+        "--report",
+        str(tmp_path / "r.json"),
+        env={"GITHUB_STEP_SUMMARY": str(summary)},
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "authorized   80618aa6e3 AS64500        10.99.0.10 fdd9:7a1c:3e5b:99::10" in done.stdout
+    assert "deauthorized 76a70dc412 AS65550" in done.stdout
+    assert "rs1: would-deploy" in done.stdout and done.stdout.endswith("dry run: ok\n")
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["dry_run"] is True and report["status"] == "ok"
+    assert [r["route_server"] for r in report["route_servers"]] == ["rs1", "rs2"]
+    assert summary.read_text().startswith("### ZT-IX dry run: ok")
+
+
+def test_a_real_apply_without_credentials_changes_nothing(tmp_path: Path) -> None:
+    done = ztix("apply", "--repo", str(ROOT), env={}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no ZeroTier token" in done.stderr
+    done = ztix("apply", "--repo", str(ROOT), "--only", "routeservers", env={}, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no SSH deploy key" in done.stderr
+    assert not (tmp_path / "ztix-apply-report.json").exists()
+
+
+def test_invalid_files_exit_1_before_anything(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "ix.yaml").write_text("name: [\n")
+    done = ztix("apply", "--dry-run", "--repo", str(repo), env={}, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "ix.yaml:2:1: YAML syntax error" in done.stderr
