@@ -354,3 +354,17 @@ def test_a_failed_canary_stops_the_rest(lab: DeployLab) -> None:
     assert "the canary rs1 failed" in results[1].detail
     assert lab.live("rs2") == rs2_before
     assert re.search(r"syntax error", results[0].detail)
+
+
+def test_status_reports_drift_without_changing_anything(lab: DeployLab) -> None:
+    live = lab.live("rs2")
+    status = asyncio.run(lab.deployer().status(lab.targets["rs2"], live))
+    assert status.action == "unchanged", status.detail
+    edited = live + "# edited by hand on the server\n"
+    Path(lab.targets["rs2"].config_path).write_text(edited)
+    try:
+        status = asyncio.run(lab.deployer().status(lab.targets["rs2"], live))
+        assert (status.action, status.detail) == ("would-deploy", "the deployed config differs")
+        assert lab.live("rs2") == edited
+    finally:
+        Path(lab.targets["rs2"].config_path).write_text(live)
