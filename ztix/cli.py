@@ -227,6 +227,31 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if report.status == "ok" else EXIT_PARTIAL
 
 
+def cmd_webhook(args: argparse.Namespace) -> int:
+    """Serve the webhook receiver (settings from ZTIX_WEBHOOK_*)."""
+    import uvicorn  # noqa: PLC0415  only this command needs the server
+
+    from webhook.app import create_app  # noqa: PLC0415
+    from webhook.settings import WebhookSettings  # noqa: PLC0415
+
+    try:
+        settings = WebhookSettings()  # required values come from the environment
+    except ValueError as exc:
+        raise SettingsError(
+            f"webhook settings: {exc}; set ZTIX_WEBHOOK_FORGE, ZTIX_WEBHOOK_SECRET and "
+            "ZTIX_WEBHOOK_REPO_URL"
+        ) from None
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="info",
+    )
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print or write the JSON Schemas of both file kinds."""
     schemas = json_schemas()
@@ -291,6 +316,11 @@ def build_parser() -> argparse.ArgumentParser:
         q = zt_sub.add_parser(name, help=text)
         repo_arg(q)
         q.set_defaults(func=cmd_zerotier)
+
+    p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8081)
+    p.set_defaults(func=cmd_webhook)
 
     p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
     p.add_argument("--out", type=Path, help="write <kind>.schema.json files into this directory")

@@ -1,0 +1,69 @@
+"""The real apply job: a fresh fetch of main from a git remote, then `ztix apply` on it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from webhook.job import GitApplyJob
+
+DATA = Path(__file__).parent.parent / "data" / "repo"
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(cwd), "-c", "user.email=t@example.net", "-c", "user.name=t", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> tuple[Path, Path]:
+    work = tmp_path / "work"
+    shutil.copytree(DATA, work)
+    git(work, "init", "-q", "-b", "main")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "base")
+    bare = tmp_path / "peering.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, timeout=30)
+    git(work, "remote", "add", "origin", str(bare))
+    return work, bare
+
+
+def test_job_fetches_main_and_runs_apply(
+    remote: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("ZTIX_"):
+            monkeypatch.delenv(name)
+    work, bare = remote
+    job = GitApplyJob(str(bare), tmp_path / "checkout" / "peering", timeout=120)
+    first = asyncio.run(job())
+    assert first.commit == git(work, "rev-parse", "HEAD")
+    # No credentials in this environment: apply refuses before changing anything (exit 2).
+    assert first.result == "failed"
+    assert "no ZeroTier token" in first.detail
+
+    (work / "peers" / "AS64501.yaml").write_text("asn: 64501\n")
+    git(work, "commit", "-qam", "broken peer file")
+    git(work, "push", "-q", "origin", "main")
+    second = asyncio.run(job())
+    assert second.commit == git(work, "rev-parse", "HEAD") != first.commit
+    assert second.result == "invalid"
+    assert "peers/AS64501.yaml:1:1: connections: required key is missing" in second.detail
+
+
+def test_an_unreachable_remote_is_a_failed_run(tmp_path: Path) -> None:
+    job = GitApplyJob(str(tmp_path / "missing.git"), tmp_path / "checkout" / "x", timeout=30)
+    result = asyncio.run(job())
+    assert result.result == "failed" and result.commit is None
+    assert "cannot fetch main" in result.detail

@@ -1,0 +1,1 @@
+"""The webhook receiver: signed forge events run the apply job, one run at a time."""

@@ -1,0 +1,78 @@
+"""Single-flight apply runner: one run at a time; events during a run cause exactly one more."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one apply run, safe to show (no secrets, no raw output)."""
+
+    commit: str | None
+    result: Literal["ok", "partial", "invalid", "failed"]
+    detail: str
+    started: float
+    finished: float
+
+
+Job = Callable[[], Awaitable[RunResult]]
+
+
+class ApplyRunner:
+    """Runs `job` in the background, never two at once, coalescing triggers during a run."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+        self._pending = False
+        self._task: asyncio.Task[None] | None = None
+        self.last: RunResult | None = None
+        self.runs = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether a run is in progress."""
+        return self._task is not None and not self._task.done()
+
+    def trigger(self) -> Literal["started", "queued", "coalesced"]:
+        """Ask for a run; returns what happened to the request."""
+        if self.running:
+            if self._pending:
+                return "coalesced"
+            self._pending = True
+            return "queued"
+        self._task = asyncio.get_running_loop().create_task(self._loop())
+        return "started"
+
+    async def _loop(self) -> None:
+        while True:
+            self._pending = False
+            started = time.time()
+            try:
+                self.last = await self._job()
+            except Exception as exc:
+                self.last = RunResult(
+                    None, "failed", f"{type(exc).__name__}: {exc}", started, time.time()
+                )
+            self.runs += 1
+            if not self._pending:
+                return
+
+    async def wait_idle(self, timeout: float = 60) -> None:
+        """Wait until no run is in progress (for tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.running and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    def status(self) -> dict[str, Any]:
+        """The status endpoint's body."""
+        return {
+            "running": self.running,
+            "pending": self._pending,
+            "runs": self.runs,
+            "last": asdict(self.last) if self.last else None,
+        }
