@@ -10,7 +10,13 @@ from typing import Any
 
 import httpx
 
-from ztix.zerotier.http import ApiClient, RetryPolicy, ZeroTierError, ZeroTierNotFound
+from ztix.zerotier.http import (
+    ZERO_TIER_ERRORS,
+    ApiClient,
+    RetryPolicy,
+    ZeroTierError,
+    ZeroTierNotFound,
+)
 from ztix.zerotier.model import DESCRIPTION, Member, normalise_ips
 
 
@@ -36,6 +42,7 @@ class CentralProvider:
             keepalive=True,
             policy=policy,
             transport=transport,
+            errors=ZERO_TIER_ERRORS,
         )
         self._network_id = network_id
 

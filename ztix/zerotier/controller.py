@@ -13,7 +13,13 @@ from typing import Any
 
 import httpx
 
-from ztix.zerotier.http import ApiClient, RetryPolicy, ZeroTierError, ZeroTierNotFound
+from ztix.zerotier.http import (
+    ZERO_TIER_ERRORS,
+    ApiClient,
+    RetryPolicy,
+    ZeroTierError,
+    ZeroTierNotFound,
+)
 from ztix.zerotier.model import Member, normalise_ips
 
 
@@ -41,6 +47,7 @@ class ControllerProvider:
             keepalive=keepalive,
             policy=policy,
             transport=transport,
+            errors=ZERO_TIER_ERRORS,
         )
         self._network_id = network_id
         self._suffix = network_suffix

@@ -1,31 +1,34 @@
-"""HTTP with retries for ZeroTier APIs: backoff with jitter, Retry-After, rate-limit headers.
-
-Every request ZT-IX makes to ZeroTier is idempotent (GETs, and POSTs that set absolute values),
-so retrying after a timeout, a reset, a 429 or a 5xx can never apply a change twice.
-"""
+"""ZeroTier's names for API errors, on the shared retrying client (ztix.httpapi)."""
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
-import random
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any
+from ztix.httpapi import (
+    ApiAuthError,
+    ApiClient,
+    ApiError,
+    ApiUnavailable,
+    ErrorSet,
+    RetryPolicy,
+    retry_after,
+)
 
-import httpx
+__all__ = [
+    "ZERO_TIER_ERRORS",
+    "ApiClient",
+    "RetryPolicy",
+    "ZeroTierAuthError",
+    "ZeroTierError",
+    "ZeroTierNotFound",
+    "ZeroTierUnavailable",
+    "retry_after",
+]
 
-from ztix.errors import AdapterError
 
-Sleep = Callable[[float], Awaitable[None]]
-
-
-class ZeroTierError(AdapterError):
+class ZeroTierError(ApiError):
     """A ZeroTier API call failed."""
 
 
-class ZeroTierAuthError(ZeroTierError):
+class ZeroTierAuthError(ZeroTierError, ApiAuthError):
     """The API refused the token (401/403): check the token variable; retrying will not help."""
 
 
@@ -33,134 +36,8 @@ class ZeroTierNotFound(ZeroTierError):
     """The network (or member) does not exist."""
 
 
-class ZeroTierUnavailable(ZeroTierError):
+class ZeroTierUnavailable(ZeroTierError, ApiUnavailable):
     """The API kept failing (timeouts, resets, 429, 5xx) after every retry."""
 
 
-@dataclass
-class RetryPolicy:
-    """Exponential backoff with full jitter, bounded in attempts and delay."""
-
-    attempts: int = 6
-    base: float = 0.2
-    cap: float = 10.0
-    max_retry_after: float = 60.0
-    sleep: Sleep = asyncio.sleep
-    rng: random.Random = field(default_factory=random.Random)
-
-    def backoff(self, attempt: int) -> float:
-        """Delay before retry number `attempt` (0-based): uniform in [0, min(cap, base*2^n)]."""
-        return self.rng.uniform(0, min(self.cap, self.base * 2**attempt))
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP date, RFC 9110 10.2.3)."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
-
-
-class ApiClient:
-    """One API's HTTP client: auth header, timeouts, bounded concurrency, retries."""
-
-    def __init__(
-        self,
-        base_url: str,
-        headers: dict[str, str],
-        *,
-        timeout: float = 10.0,
-        concurrency: int = 8,
-        keepalive: bool = True,
-        policy: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-    ) -> None:
-        limits = httpx.Limits(
-            max_connections=concurrency, max_keepalive_connections=concurrency if keepalive else 0
-        )
-        self._client = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            headers=headers,
-            timeout=httpx.Timeout(timeout),
-            limits=limits,
-            transport=transport,
-        )
-        self._gate = asyncio.Semaphore(concurrency)
-        self.policy = policy or RetryPolicy()
-        self._not_before = 0.0  # monotonic time before which no request may start
-        self.calls: list[tuple[str, str, int]] = []  # (method, path, status) of every attempt
-
-    async def aclose(self) -> None:
-        """Close pooled connections."""
-        await self._client.aclose()
-
-    async def request(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        """Send with retries; 2xx and 404 are returned, anything else raises a ZeroTierError."""
-        last = ""
-        for attempt in range(self.policy.attempts):
-            async with self._gate:
-                await self._respect_rate_limit()
-                try:
-                    response = await self._client.request(method, path, json=body)
-                except httpx.TimeoutException:
-                    last = "timed out"
-                    self.calls.append((method, path, 0))
-                except httpx.TransportError as exc:  # refused, reset, closed mid-response
-                    last = f"connection failed ({type(exc).__name__})"
-                    self.calls.append((method, path, 0))
-                else:
-                    self.calls.append((method, path, response.status_code))
-                    self._note_rate_limit(response)
-                    if response.status_code in (401, 403):
-                        raise ZeroTierAuthError(
-                            f"{method} {path}: HTTP {response.status_code}: the API refused the "
-                            "token; set a valid one in the environment (see README)"
-                        )
-                    if response.status_code < 400 or response.status_code == 404:
-                        return response
-                    if response.status_code != 429 and response.status_code < 500:
-                        raise ZeroTierError(
-                            f"{method} {path}: HTTP {response.status_code}: {_excerpt(response)}"
-                        )
-                    last = f"HTTP {response.status_code}"
-                    wait = retry_after(response)
-                    if wait is not None and attempt + 1 < self.policy.attempts:
-                        await self.policy.sleep(min(wait, self.policy.max_retry_after))
-                        continue
-            if attempt + 1 < self.policy.attempts:
-                await self.policy.sleep(self.policy.backoff(attempt))
-        raise ZeroTierUnavailable(
-            f"{method} {path}: {last} after {self.policy.attempts} attempts; nothing more was "
-            "written, rerun apply when the API is back"
-        )
-
-    async def _respect_rate_limit(self) -> None:
-        wait = self._not_before - time.monotonic()
-        if wait > 0:
-            await self.policy.sleep(wait)
-
-    def _note_rate_limit(self, response: httpx.Response) -> None:
-        # Central sends X-Ratelimit-Remaining/-Reset: when the budget is spent, pause until reset.
-        remaining = response.headers.get("X-Ratelimit-Remaining")
-        reset = response.headers.get("X-Ratelimit-Reset")
-        if remaining is None or reset is None:
-            return
-        try:
-            left, when = int(remaining), float(reset)
-        except ValueError:
-            return
-        if left > 0:
-            return
-        # Reset is epoch seconds on most APIs; small values are a delay in seconds.
-        delay = when - time.time() if when > 1e9 else when
-        delay = min(max(delay, 0.0), self.policy.max_retry_after)
-        self._not_before = max(self._not_before, time.monotonic() + delay)
-
-
-def _excerpt(response: httpx.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text[:200] or response.reason_phrase
+ZERO_TIER_ERRORS = ErrorSet(ZeroTierError, ZeroTierAuthError, ZeroTierUnavailable)
