@@ -105,10 +105,16 @@ class ApiClient:
         """Close pooled connections."""
         await self._client.aclose()
 
-    async def request(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        """Send with retries; 2xx and 404 are returned, anything else raises an ApiError."""
+    async def request(
+        self, method: str, path: str, body: Any = None, *, retry: bool = True
+    ) -> httpx.Response:
+        """Send with retries; 2xx and 404 are returned, anything else raises an ApiError.
+
+        `retry=False` is for requests that are not idempotent (creating a pull request).
+        """
         last = ""
-        for attempt in range(self.policy.attempts):
+        attempts = self.policy.attempts if retry else 1
+        for attempt in range(attempts):
             async with self._gate:
                 await self._respect_rate_limit()
                 try:
@@ -125,7 +131,7 @@ class ApiClient:
                     if response.status_code in (401, 403):
                         raise self.errors.auth(
                             f"{method} {path}: HTTP {response.status_code}: the API refused the "
-                            "token; set a valid one in the environment (see README)"
+                            "credentials; set valid ones in the environment (see README)"
                         )
                     if response.status_code < 400 or response.status_code == 404:
                         return response
@@ -135,14 +141,14 @@ class ApiClient:
                         )
                     last = f"HTTP {response.status_code}"
                     wait = retry_after(response)
-                    if wait is not None and attempt + 1 < self.policy.attempts:
+                    if wait is not None and attempt + 1 < attempts:
                         await self.policy.sleep(min(wait, self.policy.max_retry_after))
                         continue
-            if attempt + 1 < self.policy.attempts:
+            if attempt + 1 < attempts:
                 await self.policy.sleep(self.policy.backoff(attempt))
         raise self.errors.unavailable(
-            f"{method} {path}: {last} after {self.policy.attempts} attempts; nothing more was "
-            "written, rerun apply when the API is back"
+            f"{method} {path}: {last} after {attempts} attempt{'s' if attempts > 1 else ''}; "
+            "nothing more was written, try again when the API is back"
         )
 
     async def _respect_rate_limit(self) -> None:

@@ -1,0 +1,92 @@
+"""Login with the conformant OpenID provider, and the attacks that must fail."""
+
+from __future__ import annotations
+
+import time
+
+from joserfc.jwk import RSAKey
+
+from tests.portal.conftest import BASE, Portal, query, resign
+
+
+def test_login_shows_networks_and_who_may_act(portal: Portal) -> None:
+    authorize = portal.start_login()
+    params = query(authorize)
+    assert params["code_challenge_method"] == "S256" and len(params["code_challenge"]) >= 43
+    assert params["state"] and params["nonce"]
+    assert params["scope"] == "openid profile email networks"
+    portal.login("alex")
+    page = portal.client.get("/").text
+    assert "Alex Example" in page
+    assert '<a href="/asn/64502">Peer Three</a>' in page
+    assert "you have read-only access to this network at PeeringDB" in page  # AS64509, perms 1
+
+
+def test_state_mismatch_is_refused(portal: Portal) -> None:
+    callback = portal.authorize("alex")
+    forged = callback.replace(f"state={query(callback)['state']}", "state=forged-state")
+    response = portal.client.get(forged.removeprefix(BASE))
+    assert response.status_code == 400 and "MismatchingStateError" in response.text
+    assert "Alex" not in portal.client.get("/").text
+
+
+def test_a_replayed_code_is_refused(portal: Portal) -> None:
+    first = portal.authorize("alex")
+    assert portal.client.get(first.removeprefix(BASE), follow_redirects=False).status_code == 303
+    portal.client.cookies.clear()
+    second = portal.authorize("alex")  # a new login: new state, nonce, PKCE verifier
+    replay = second.replace(f"code={query(second)['code']}", f"code={query(first)['code']}")
+    response = portal.client.get(replay.removeprefix(BASE))
+    assert response.status_code == 400 and "invalid_grant" in response.text
+
+
+def _tampered(portal: Portal, **changes: object) -> str:
+    portal.tamper.rewrite = lambda token: resign(portal.op.key, token, **changes)
+    response = portal.client.get(portal.authorize("alex").removeprefix(BASE))
+    portal.tamper.rewrite = None
+    assert response.status_code == 400, response.text
+    assert "Alex" not in portal.client.get("/").text
+    return str(response.text)
+
+
+def test_wrong_nonce_is_refused(portal: Portal) -> None:
+    assert "nonce" in _tampered(portal, nonce="an-old-nonce")
+
+
+def test_wrong_issuer_is_refused(portal: Portal) -> None:
+    assert "iss" in _tampered(portal, iss="https://evil.example/oauth2")
+
+
+def test_wrong_audience_is_refused(portal: Portal) -> None:
+    text = _tampered(portal, aud="another-client")
+    assert "Login failed" in text and ("aud" in text or "azp" in text)
+
+
+def test_an_expired_id_token_is_refused(portal: Portal) -> None:
+    past = int(time.time()) - 3600
+    assert "ExpiredTokenError" in _tampered(portal, exp=past, iat=past - 60)
+
+
+def test_a_badly_signed_id_token_is_refused(portal: Portal) -> None:
+    attacker = RSAKey.generate_key(2048, parameters={"kid": "op-key-1"})
+    portal.tamper.rewrite = lambda token: resign(attacker, token, name="Mallory")
+    response = portal.client.get(portal.authorize("alex").removeprefix(BASE))
+    portal.tamper.rewrite = None
+    assert response.status_code == 400 and "Login failed" in response.text
+
+
+def test_logout_needs_csrf_and_clears_the_session(portal: Portal) -> None:
+    portal.login("alex")
+    assert portal.client.post("/logout", data={}).status_code == 403
+    csrf = portal.csrf()
+    assert (
+        portal.client.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code
+        == 303
+    )
+    assert "Log in with PeeringDB" in portal.client.get("/").text
+
+
+def test_session_cookie_flags(portal: Portal) -> None:
+    response = portal.client.get("/login", follow_redirects=False)
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie

@@ -1,0 +1,202 @@
+"""Join, update and leave requests: ownership, CSRF, validation, git, the forge, status pages."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from tests.portal.conftest import Portal, git
+from tests.portal.op import USERS
+
+
+def branch_file(remote: Path, branch: str, path: str) -> str | None:
+    done = subprocess.run(
+        ["git", "-C", str(remote), "show", f"{branch}:{path}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def post(portal: Portal, path: str, **form: str) -> tuple[int, str]:
+    response = portal.client.post(path, data={"csrf": portal.csrf(), **form})
+    return response.status_code, response.text
+
+
+def test_join_opens_one_change_with_a_validated_peer_file(portal: Portal) -> None:
+    portal.login("alex")
+    page = portal.client.get("/asn/64502").text
+    assert 'id="status">not a member<' in page
+    status, text = post(
+        portal, "/asn/64502/request", node_id="a0000000aa", contact="noc@three.example"
+    )
+    assert status == 200, text
+    assert "https://github.example/zt-ix/peering/pull/1" in text
+    content = branch_file(portal.remote, "ztix/AS64502", "peers/AS64502.yaml")
+    assert content is not None
+    peer = yaml.safe_load(content)
+    assert peer["name"] == "Peer Three Hosting GmbH"  # PeeringDB's name, made safe
+    assert peer["as_set"] == "RIPE::AS-THREE AS64502:AS-CUST"  # the invalid entry left out
+    assert peer["connections"] == [
+        {"zerotier_node_id": "a0000000aa", "ipv4": "10.0.0.2", "ipv6": "fd00:1::2"}
+    ]  # the lowest free addresses
+    assert peer["max_prefix"] == {"ipv4": 42, "ipv6": 10}  # PeeringDB, and the floor
+    assert peer["requested_by"]["peeringdb_user_id"] == 12345
+    message = git(portal.remote, "log", "-1", "--format=%B", "ztix/AS64502")
+    assert "PeeringDB-User-Id: 12345" in message and "PeeringDB-Net-Id: 90003" in message
+    assert "PeeringDB-Perms: 15" in message
+    assert len(portal.github.pulls) == 1 and portal.github.pulls[0]["head"]["ref"] == "ztix/AS64502"
+    page = portal.client.get("/asn/64502").text
+    assert 'id="status">pending<' in page and "pull/1" in page
+
+
+def test_a_second_request_updates_the_same_change(portal: Portal) -> None:
+    portal.login("alex")
+    post(portal, "/asn/64502/request", node_id="a0000000aa", contact="noc@three.example")
+    status, text = post(
+        portal, "/asn/64502/request", node_id="a0000000bb", contact="noc@three.example"
+    )
+    assert status == 200, text
+    assert len(portal.github.pulls) == 1
+    content = branch_file(portal.remote, "ztix/AS64502", "peers/AS64502.yaml")
+    assert content is not None and "a0000000bb" in content and "10.0.0.2" in content
+
+
+def test_status_follows_the_merge_and_the_apply_result(portal: Portal, tmp_path: Path) -> None:
+    portal.login("alex")
+    post(portal, "/asn/64502/request", node_id="a0000000aa", contact="noc@three.example")
+    work = tmp_path / "admin"
+    subprocess.run(["git", "clone", "-q", str(portal.remote), str(work)], check=True, timeout=30)
+    git(work, "merge", "-q", "--no-ff", "-m", "Merge AS64502", "origin/ztix/AS64502")
+    git(work, "push", "-q", "origin", "main")
+    sha = git(work, "rev-parse", "HEAD")
+    portal.github.merge(1, sha)
+    assert 'id="status">approved<' in portal.client.get("/asn/64502").text
+    portal.github.statuses[sha] = [{"context": "ztix/apply", "state": "success"}]
+    assert 'id="status">active<' in portal.client.get("/asn/64502").text
+    portal.github.statuses[sha] = [{"context": "ztix/apply", "state": "failure"}]
+    assert 'id="status">failed<' in portal.client.get("/asn/64502").text
+
+
+def test_leave_removes_the_file(portal: Portal) -> None:
+    portal.login("alex")
+    page = portal.client.get("/asn/64500").text
+    assert "never reachable via route servers" in page  # info_never_via_route_servers
+    status, text = post(portal, "/asn/64500/leave")
+    assert status == 200, text
+    assert branch_file(portal.remote, "ztix/AS64500", "peers/AS64500.yaml") is None
+    assert branch_file(portal.remote, "main", "peers/AS64500.yaml") is not None
+
+
+def test_read_only_members_are_refused_with_the_reason(portal: Portal) -> None:
+    portal.login("alex")
+    response = portal.client.get("/asn/64509")
+    assert response.status_code == 403
+    assert "read-only access" in response.text and "ask an administrator" in response.text
+    status, _ = post(portal, "/asn/64509/request", node_id="a0000000cc", contact="a@b.example")
+    assert status == 403
+    assert not portal.github.pulls
+
+
+def test_unverified_users_and_emails_are_refused(portal: Portal) -> None:
+    for account, why in (
+        ("unverified", "not verified yet"),
+        ("noemail", "e-mail address is not verified"),
+    ):
+        portal.client.cookies.clear()
+        portal.login(account)
+        response = portal.client.get("/asn/64502")
+        assert response.status_code == 403 and why in response.text
+
+
+def test_a_post_without_csrf_is_refused(portal: Portal) -> None:
+    portal.login("alex")
+    response = portal.client.post(
+        "/asn/64502/request", data={"node_id": "a0000000aa", "contact": "x@y.example"}
+    )
+    assert response.status_code == 403 and "CSRF" in response.text
+    response = portal.client.post(
+        "/asn/64502/request", data={"csrf": "guess", "node_id": "a0000000aa"}
+    )
+    assert response.status_code == 403
+    assert not portal.github.pulls
+
+
+def test_an_asn_the_session_did_not_verify_is_refused(portal: Portal) -> None:
+    portal.login("alex")
+    status, text = post(portal, "/asn/64999/request", node_id="a0000000aa", contact="x@y.example")
+    assert status == 403 and "not affiliated with AS64999" in text
+    assert portal.client.get("/asn/64999").status_code == 403
+
+
+def test_a_second_concurrent_request_for_the_same_asn_is_refused(portal: Portal) -> None:
+    portal.login("alex")
+    csrf = portal.csrf()
+    lock = portal.service.locks.setdefault(64502, asyncio.Lock())
+    assert portal.client.portal is not None
+    portal.client.portal.call(lock.acquire)  # held by "another" request
+    try:
+        response = portal.client.post(
+            "/asn/64502/request",
+            data={"csrf": csrf, "node_id": "a0000000aa", "contact": "n@x.example"},
+        )
+    finally:
+        lock.release()
+    assert response.status_code == 409 and "being processed" in response.text
+
+
+def test_permission_is_rechecked_at_submission(portal: Portal) -> None:
+    portal.login("alex")
+    csrf = portal.csrf()
+    demoted = {
+        **USERS,
+        "alex": {
+            **USERS["alex"],
+            "networks": [{"id": 90003, "name": "Peer Three", "asn": 64502, "perms": 1}],
+        },
+    }
+    portal.op.set_users(demoted)
+    try:
+        response = portal.client.post(
+            "/asn/64502/request",
+            data={"csrf": csrf, "node_id": "a0000000aa", "contact": "n@x.example"},
+        )
+    finally:
+        portal.op.set_users(USERS)
+    assert response.status_code == 403 and "no longer lets you act" in response.text
+    assert not portal.github.pulls
+
+
+def test_a_bad_node_id_is_explained(portal: Portal) -> None:
+    portal.login("alex")
+    status, text = post(
+        portal, "/asn/64502/request", node_id="ff00000000", contact="noc@three.example"
+    )
+    assert status == 400
+    assert "starts with &#39;ff&#39;, which ZeroTier reserves" in text
+    status, text = post(portal, "/asn/64502/request", node_id="a0000000aa", contact="not an email")
+    assert status == 400 and "is not an e-mail address" in text
+    assert not portal.github.pulls
+
+
+def test_a_node_id_taken_by_another_member_fails_validation(portal: Portal) -> None:
+    portal.login("alex")
+    status, text = post(
+        portal, "/asn/64502/request", node_id="a000000001", contact="noc@three.example"
+    )
+    assert status == 400
+    assert "a000000001 is already used by peers/AS64500.yaml:5" in text
+
+
+def test_submissions_are_rate_limited_per_user(portal: Portal) -> None:
+    portal.login("alex")
+    codes = [
+        post(portal, "/asn/64502/request", node_id=f"b0000000{i:02d}", contact="n@x.example")[0]
+        for i in range(6)
+    ]
+    assert codes == [200] * 5 + [429]

@@ -1,0 +1,320 @@
+"""Forge adapters: open (or find) the pull/merge request of a change branch, read its state.
+
+GitHub REST v3 (`Authorization: Bearer`), GitLab REST v4 (`PRIVATE-TOKEN`), Gitea/Forgejo REST
+v1 (`Authorization: token`), or plain git (the branch is the change; no request is opened).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+from urllib.parse import quote
+
+import httpx
+
+from ztix.httpapi import ApiAuthError, ApiClient, ApiError, ApiUnavailable, ErrorSet
+
+State = Literal["open", "merged", "closed", "none"]
+CHECK_CONTEXT = "ztix/apply"
+
+
+class ForgeError(ApiError):
+    """A forge API call failed."""
+
+
+class ForgeAuthError(ForgeError, ApiAuthError):
+    """The forge refused the token."""
+
+
+class ForgeUnavailable(ForgeError, ApiUnavailable):
+    """The forge kept failing."""
+
+
+ERRORS = ErrorSet(ForgeError, ForgeAuthError, ForgeUnavailable)
+
+
+@dataclass(frozen=True)
+class ChangeInfo:
+    """The newest pull/merge request of a branch."""
+
+    state: State
+    url: str = ""
+    number: int | None = None
+    merge_commit: str | None = None
+
+
+class Forge(Protocol):
+    """What the portal needs from a forge."""
+
+    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
+        """Open a request for `branch` into main, or return the one already open."""
+        ...
+
+    async def change_for(self, branch: str) -> ChangeInfo:
+        """The newest request of `branch` (state "none" if there is none)."""
+        ...
+
+    async def check_state(self, sha: str) -> str | None:
+        """The apply job's result for a commit, as reported to the forge (context ztix/apply)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise ForgeError(f"{response.request.url.path}: the response is not JSON") from None
+
+
+class GitHubForge:
+    """GitHub (or GitHub Enterprise) REST API."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        project: str,
+        main: str = "main",
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.api = ApiClient(
+            api_url,
+            {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+            },
+            transport=transport,
+            errors=ERRORS,
+        )
+        self.project, self.main = project, main
+        self.owner = project.split("/", 1)[0]
+
+    async def aclose(self) -> None:
+        """Close connections."""
+        await self.api.aclose()
+
+    def _info(self, pull: dict[str, Any]) -> ChangeInfo:
+        state: State = (
+            "merged"
+            if pull.get("merged_at")
+            else ("open" if pull.get("state") == "open" else "closed")
+        )
+        return ChangeInfo(
+            state,
+            str(pull.get("html_url", "")),
+            int(pull["number"]),
+            pull.get("merge_commit_sha") if state == "merged" else None,
+        )
+
+    async def change_for(self, branch: str) -> ChangeInfo:
+        """The newest pull request whose head is `branch`."""
+        response = await self.api.request(
+            "GET", f"/repos/{self.project}/pulls?state=all&head={quote(self.owner)}:{quote(branch)}"
+        )
+        pulls = _json(response) if response.status_code == 200 else []
+        if not pulls:
+            return ChangeInfo("none")
+        return self._info(max(pulls, key=lambda p: int(p["number"])))
+
+    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
+        """Reuse the open pull request of the branch, or create one."""
+        current = await self.change_for(branch)
+        if current.state == "open":
+            return current
+        response = await self.api.request(
+            "POST",
+            f"/repos/{self.project}/pulls",
+            {"title": title, "head": branch, "base": self.main, "body": body},
+            retry=False,
+        )
+        return self._info(_json(response))
+
+    async def check_state(self, sha: str) -> str | None:
+        """The ztix/apply commit status of `sha`."""
+        response = await self.api.request("GET", f"/repos/{self.project}/commits/{sha}/status")
+        if response.status_code != 200:
+            return None
+        for status in _json(response).get("statuses", []):
+            if status.get("context") == CHECK_CONTEXT:
+                return str(status.get("state"))
+        return None
+
+
+class GitLabForge:
+    """GitLab REST API v4."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        project: str,
+        main: str = "main",
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.api = ApiClient(api_url, {"PRIVATE-TOKEN": token}, transport=transport, errors=ERRORS)
+        self.project = quote(project, safe="")
+        self.main = main
+
+    async def aclose(self) -> None:
+        """Close connections."""
+        await self.api.aclose()
+
+    def _info(self, mr: dict[str, Any]) -> ChangeInfo:
+        states: dict[str, State] = {
+            "opened": "open",
+            "merged": "merged",
+            "closed": "closed",
+            "locked": "open",
+        }
+        state = states.get(str(mr.get("state")), "closed")
+        return ChangeInfo(
+            state,
+            str(mr.get("web_url", "")),
+            int(mr["iid"]),
+            mr.get("merge_commit_sha") if state == "merged" else None,
+        )
+
+    async def change_for(self, branch: str) -> ChangeInfo:
+        """The newest merge request from `branch`."""
+        response = await self.api.request(
+            "GET",
+            f"/projects/{self.project}/merge_requests?state=all&source_branch={quote(branch)}",
+        )
+        requests = _json(response) if response.status_code == 200 else []
+        if not requests:
+            return ChangeInfo("none")
+        return self._info(max(requests, key=lambda m: int(m["iid"])))
+
+    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
+        """Reuse the open merge request of the branch, or create one."""
+        current = await self.change_for(branch)
+        if current.state == "open":
+            return current
+        response = await self.api.request(
+            "POST",
+            f"/projects/{self.project}/merge_requests",
+            {
+                "source_branch": branch,
+                "target_branch": self.main,
+                "title": title,
+                "description": body,
+                "remove_source_branch": True,
+            },
+            retry=False,
+        )
+        return self._info(_json(response))
+
+    async def check_state(self, sha: str) -> str | None:
+        """The ztix/apply commit status of `sha` (GitLab names: success, failed, ...)."""
+        response = await self.api.request(
+            "GET", f"/projects/{self.project}/repository/commits/{sha}/statuses"
+        )
+        if response.status_code != 200:
+            return None
+        for status in _json(response):
+            if status.get("name") == CHECK_CONTEXT:
+                value = str(status.get("status"))
+                return "failure" if value == "failed" else value
+        return None
+
+
+class GiteaForge:
+    """Gitea / Forgejo REST API v1."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        project: str,
+        main: str = "main",
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.api = ApiClient(
+            api_url, {"Authorization": f"token {token}"}, transport=transport, errors=ERRORS
+        )
+        self.project, self.main = project, main
+
+    async def aclose(self) -> None:
+        """Close connections."""
+        await self.api.aclose()
+
+    def _info(self, pull: dict[str, Any]) -> ChangeInfo:
+        state: State = (
+            "merged"
+            if pull.get("merged")
+            else ("open" if pull.get("state") == "open" else "closed")
+        )
+        return ChangeInfo(
+            state,
+            str(pull.get("html_url", "")),
+            int(pull["number"]),
+            pull.get("merge_commit_sha") if state == "merged" else None,
+        )
+
+    async def change_for(self, branch: str) -> ChangeInfo:
+        """The newest pull request whose head is `branch` (filtered here: Gitea has no filter)."""
+        found: list[dict[str, Any]] = []
+        for page in range(1, 21):  # bounded: 20 pages of 50
+            response = await self.api.request(
+                "GET", f"/repos/{self.project}/pulls?state=all&limit=50&page={page}"
+            )
+            items = _json(response) if response.status_code == 200 else []
+            found += [p for p in items if (p.get("head") or {}).get("ref") == branch]
+            if len(items) < 50:
+                break
+        if not found:
+            return ChangeInfo("none")
+        return self._info(max(found, key=lambda p: int(p["number"])))
+
+    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
+        """Reuse the open pull request of the branch, or create one."""
+        current = await self.change_for(branch)
+        if current.state == "open":
+            return current
+        response = await self.api.request(
+            "POST",
+            f"/repos/{self.project}/pulls",
+            {"head": branch, "base": self.main, "title": title, "body": body},
+            retry=False,
+        )
+        return self._info(_json(response))
+
+    async def check_state(self, sha: str) -> str | None:
+        """The ztix/apply commit status of `sha`."""
+        response = await self.api.request("GET", f"/repos/{self.project}/commits/{sha}/statuses")
+        if response.status_code != 200:
+            return None
+        for status in _json(response):
+            if status.get("context") == CHECK_CONTEXT:
+                return str(status.get("status"))
+        return None
+
+
+class PlainGitForge:
+    """No forge: the pushed branch is the change; admins merge it by hand."""
+
+    def __init__(self, repo_label: str) -> None:
+        self.repo_label = repo_label
+
+    async def aclose(self) -> None:
+        """Nothing to close."""
+
+    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
+        """The branch itself."""
+        return ChangeInfo("open", f"{self.repo_label} branch {branch}")
+
+    async def change_for(self, branch: str) -> ChangeInfo:
+        """Unknown without a forge: the portal reads the branch from git instead."""
+        return ChangeInfo("none")
+
+    async def check_state(self, sha: str) -> str | None:
+        """No commit statuses without a forge."""
+        return None

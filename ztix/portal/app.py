@@ -1,0 +1,342 @@
+"""The portal's FastAPI app: PeeringDB login (OIDC code flow with PKCE, state and nonce), pages.
+
+Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure unless turned off for local
+development); every POST carries the session's CSRF token; redirects only ever go to our own
+fixed paths (no `next=` parameter, so no open redirects).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import deque
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import jinja2
+from authlib.integrations.starlette_client import OAuth, OAuthError
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from joserfc.errors import JoseError
+from starlette.middleware.sessions import SessionMiddleware
+
+from ztix.changes.forge import Forge, GiteaForge, GitHubForge, GitLabForge, PlainGitForge
+from ztix.changes.git import GitWorkspace
+from ztix.errors import AdapterError, ValidationFailed
+from ztix.peeringdb import PeeringDBClient
+from ztix.portal.access import NetworkAccess, User, from_claims
+from ztix.portal.service import PortalService, RequestRefused
+from ztix.portal.settings import PortalSettings
+from ztix.render import TEMPLATES
+
+SCOPES = "openid profile email networks"
+
+
+def _templates(templates: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates / "portal")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def build_forge(settings: PortalSettings) -> Forge:
+    """The forge adapter named in the settings (token from the environment)."""
+    token = settings.forge_token.get_secret_value() if settings.forge_token else ""
+    args = (settings.forge_api_url, token, settings.forge_project, settings.main_branch)
+    if settings.forge == "github":
+        return GitHubForge(*args)
+    if settings.forge == "gitlab":
+        return GitLabForge(*args)
+    if settings.forge == "gitea":
+        return GiteaForge(*args)
+    return PlainGitForge(settings.forge_project or "the peering repository")
+
+
+class Portal:
+    """The portal's handlers over its dependencies (one instance per app)."""
+
+    def __init__(
+        self,
+        settings: PortalSettings,
+        service: PortalService,
+        provider: Any,
+        env: jinja2.Environment,
+    ) -> None:
+        self.settings = settings
+        self.service = service
+        self.provider = provider
+        self.env = env
+        self.submissions: dict[int, deque[float]] = {}
+
+    # ------------------------------------------------------------------ helpers
+    def page(self, name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+        """Render a page with the session's user and CSRF token."""
+        session = request.session
+        html = self.env.get_template(name).render(
+            user=session.get("user"), csrf=session.get("csrf", ""), **context
+        )
+        return HTMLResponse(html, status_code=status)
+
+    def error(
+        self,
+        request: Request,
+        status: int,
+        title: str,
+        message: str,
+        problems: list[str] | None = None,
+    ) -> HTMLResponse:
+        """An error page that says what happened and what to do."""
+        extra = {"problems": problems} if problems else {}
+        return self.page("error.html", request, status, title=title, message=message, **extra)
+
+    @staticmethod
+    def current(request: Request) -> tuple[User, list[NetworkAccess]] | None:
+        """The logged-in user and networks from the signed session."""
+        data = request.session.get("user")
+        if not data:
+            return None
+        return User(**data), [NetworkAccess(**n) for n in request.session.get("networks", [])]
+
+    @staticmethod
+    async def csrf_ok(request: Request) -> bool:
+        """Whether the form carries this session's CSRF token."""
+        form = await request.form()
+        given = str(form.get("csrf", ""))
+        expected = str(request.session.get("csrf", ""))
+        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+    def allowed(self, request: Request, asn: int) -> tuple[User, NetworkAccess] | HTMLResponse:
+        """The user and their access to `asn`, or the page that says why not."""
+        who = self.current(request)
+        if who is None:
+            return self.error(request, 401, "Log in first", "Log in with PeeringDB to continue.")
+        user, networks = who
+        access = next((n for n in networks if n.asn == asn), None)
+        if access is None:
+            return self.error(
+                request,
+                403,
+                f"AS{asn}",
+                f"Your PeeringDB account is not "
+                f"affiliated with AS{asn}; ask its organisation to add you at "
+                "PeeringDB.",
+            )
+        if not access.may_act:
+            return self.error(
+                request, 403, f"AS{asn}", f"You may not act for AS{asn}: {access.why}."
+            )
+        return user, access
+
+    # ------------------------------------------------------------------ login
+    async def index(self, request: Request) -> HTMLResponse:
+        """The landing page, or the user's networks."""
+        who = self.current(request)
+        return self.page("index.html", request, networks=who[1] if who else [])
+
+    async def login(self, request: Request) -> Response:
+        """Redirect to PeeringDB; authlib keeps state, nonce and PKCE verifier in the session."""
+        response: Response = await self.provider.authorize_redirect(
+            request, self.settings.redirect_uri
+        )
+        return response
+
+    async def callback(self, request: Request) -> Response:
+        """Finish the login: state, code, PKCE, ID token (JWKS, iss, aud, exp, nonce), userinfo."""
+        try:
+            token = await self.provider.authorize_access_token(request, leeway=30)
+        except (OAuthError, JoseError, ValueError) as exc:
+            return self.error(
+                request,
+                400,
+                "Login failed",
+                "PeeringDB login could not be "
+                f"completed ({_oauth_reason(exc)}). Please start again.",
+            )
+        claims = token.get("userinfo")
+        if not claims:  # authlib validates an ID token only if there is one: require it
+            return self.error(request, 400, "Login failed", "PeeringDB sent no ID token.")
+        try:
+            info = await self.provider.userinfo(token=token)
+        except (OAuthError, httpx.HTTPError) as exc:
+            return self.error(
+                request,
+                502,
+                "Login failed",
+                f"PeeringDB did not answer the user-info request ({type(exc).__name__}).",
+            )
+        if str(info.get("sub")) != str(claims.get("sub")):
+            return self.error(request, 400, "Login failed", "The user info is for another user.")
+        user, networks = from_claims({**claims, **info})
+        request.session.clear()  # a fresh session at login (no fixation)
+        request.session.update(
+            user=asdict(user),
+            networks=[asdict(n) for n in networks],
+            token={"access_token": token["access_token"], "token_type": "Bearer"},
+            csrf=secrets.token_urlsafe(32),
+            login_at=int(time.time()),
+        )
+        return RedirectResponse("/", status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        """Forget the session."""
+        if not await self.csrf_ok(request):
+            return self.error(request, 403, "Refused", "The form had no valid CSRF token.")
+        request.session.clear()
+        return RedirectResponse("/", status_code=303)
+
+    # ------------------------------------------------------------------ requests
+    async def asn_page(self, request: Request, asn: int) -> HTMLResponse:
+        """The status of an ASN and the request forms."""
+        checked = self.allowed(request, asn)
+        if isinstance(checked, HTMLResponse):
+            return checked
+        try:
+            view = await self.service.view(asn)
+        except AdapterError as exc:
+            return self.error(request, 502, "Unavailable", str(exc))
+        return self.page("asn.html", request, view=view, access=checked[1])
+
+    async def recheck(
+        self, request: Request, asn: int
+    ) -> tuple[User, NetworkAccess] | HTMLResponse:
+        """CSRF, session access, PeeringDB's current permission, and the rate limit."""
+        if not await self.csrf_ok(request):
+            return self.error(
+                request,
+                403,
+                "Refused",
+                "The form had no valid CSRF token; reload the page and try again.",
+            )
+        checked = self.allowed(request, asn)
+        if isinstance(checked, HTMLResponse):
+            return checked
+        user = checked[0]
+        try:  # the permission is checked again now, not only at login
+            info = await self.provider.userinfo(token=request.session.get("token"))
+        except (OAuthError, httpx.HTTPError):
+            return self.error(request, 401, "Log in again", "Your PeeringDB login has expired.")
+        access = next((n for n in from_claims(info)[1] if n.asn == asn), None)
+        if access is None or not access.may_act:
+            why = access.why if access else "no affiliation"
+            return self.error(
+                request, 403, f"AS{asn}", f"PeeringDB no longer lets you act for AS{asn}: {why}."
+            )
+        recent = self.submissions.setdefault(user.id, deque())
+        now = time.monotonic()
+        while recent and now - recent[0] > 3600:
+            recent.popleft()
+        if len(recent) >= self.settings.submissions_per_hour:
+            return self.error(
+                request,
+                429,
+                "Too many requests",
+                "You have sent many requests in the last hour; please wait before sending another.",
+            )
+        recent.append(now)
+        return user, access
+
+    async def submit(
+        self, request: Request, asn: int, action: Literal["join", "leave"]
+    ) -> Response:
+        """Open (or update) the change for `asn`."""
+        checked = await self.recheck(request, asn)
+        if isinstance(checked, HTMLResponse):
+            return checked
+        user, access = checked
+        form = await request.form()
+        try:
+            change = await self.service.submit(
+                user,
+                access,
+                action,
+                node_id=str(form.get("node_id", "")),
+                contact=str(form.get("contact", "")),
+            )
+        except RequestRefused as exc:
+            status = 409 if "being processed" in str(exc) else 400
+            return self.error(request, status, "Request not sent", str(exc))
+        except ValidationFailed as exc:
+            return self.error(
+                request,
+                400,
+                "Request not sent",
+                "The peer file would not pass validation:",
+                [str(p) for p in exc.problems],
+            )
+        except AdapterError as exc:
+            return self.error(request, 502, "Request not sent", str(exc))
+        return self.page("submitted.html", request, asn=asn, change=change, action=action)
+
+    async def request_change(self, request: Request, asn: int) -> Response:
+        """Join or update."""
+        return await self.submit(request, asn, "join")
+
+    async def leave(self, request: Request, asn: int) -> Response:
+        """Leave."""
+        return await self.submit(request, asn, "leave")
+
+
+def create_app(
+    settings: PortalSettings,
+    *,
+    service: PortalService | None = None,
+    oidc_transport: httpx.AsyncBaseTransport | None = None,
+    templates: Path = TEMPLATES,
+) -> FastAPI:
+    """Build the portal; tests pass a service and an OIDC transport, entry points pass neither."""
+    app = FastAPI(title="ZT-IX portal", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.session_secret.get_secret_value(),
+        session_cookie="ztix_session",
+        max_age=settings.session_max_age,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    if service is None:
+        key = settings.peeringdb_api_key
+        service = PortalService(
+            settings,
+            GitWorkspace(settings.repo_url, settings.workdir, settings.main_branch),
+            build_forge(settings),
+            PeeringDBClient(settings.peeringdb_url, key.get_secret_value() if key else None),
+        )
+    oauth = OAuth()
+    client_kwargs: dict[str, Any] = {
+        "scope": SCOPES,
+        "code_challenge_method": "S256",  # PKCE, RFC 7636
+        "token_endpoint_auth_method": "client_secret_post",  # what PeeringDB expects
+        "timeout": 15.0,
+    }
+    if oidc_transport is not None:
+        client_kwargs["transport"] = oidc_transport
+    oauth.register(
+        name="peeringdb",
+        client_id=settings.client_id,
+        client_secret=settings.client_secret.get_secret_value(),
+        server_metadata_url=settings.issuer.rstrip("/") + "/.well-known/openid-configuration",
+        client_kwargs=client_kwargs,
+    )
+    portal = Portal(settings, service, oauth.create_client("peeringdb"), _templates(templates))
+    app.state.portal = portal
+    app.add_api_route("/", portal.index, methods=["GET"], response_class=HTMLResponse)
+    app.add_api_route("/login", portal.login, methods=["GET"])
+    app.add_api_route("/auth/callback", portal.callback, methods=["GET"])
+    app.add_api_route("/logout", portal.logout, methods=["POST"])
+    app.add_api_route("/asn/{asn}", portal.asn_page, methods=["GET"], response_class=HTMLResponse)
+    app.add_api_route("/asn/{asn}/request", portal.request_change, methods=["POST"])
+    app.add_api_route("/asn/{asn}/leave", portal.leave, methods=["POST"])
+    return app
+
+
+def _oauth_reason(exc: Exception) -> str:
+    """A short, safe reason: the error class and code, never a token."""
+    parts = [str(getattr(exc, name, "") or "") for name in ("error", "description")]
+    text = ": ".join(p for p in parts if p)
+    return f"{type(exc).__name__}{': ' + text[:200] if text else ''}"

@@ -1,0 +1,54 @@
+"""Write a peer file for a portal request: values validated by the model, text deterministic."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import yaml
+
+from ztix.fields import _AS_SET  # the same AS-SET grammar the validator uses
+from ztix.models import Peer
+
+HEADER = "# yaml-language-server: $schema=../ztix/schemas/peer.schema.json\n"
+_UNSAFE = re.compile(r"[^A-Za-z0-9 .,:_&()'/+@!?=-]+")
+
+
+def safe_name(name: str, asn: int) -> str:
+    """PeeringDB's network name reduced to the characters a peer file allows."""
+    cleaned = " ".join(_UNSAFE.sub(" ", name).split())[:100].strip()
+    return cleaned or f"AS{asn}"
+
+
+def as_sets(irr_as_set: str) -> tuple[str, ...]:
+    """The valid AS-SETs from PeeringDB's irr_as_set (invalid ones are left out)."""
+    parts = [p for p in re.split(r"[\s,]+", irr_as_set) if p]
+    return tuple(p for p in parts if len(p) <= 128 and _AS_SET.fullmatch(p))
+
+
+def render_peer(peer: Peer) -> str:
+    """The YAML text of a peer file (keys in a fixed order, only what is set)."""
+    data = peer.model_dump(mode="json", exclude_defaults=True)
+    data["asn"] = peer.asn
+    order = [
+        "asn",
+        "name",
+        "description",
+        "peeringdb_net_id",
+        "contact",
+        "as_set",
+        "state",
+        "connections",
+        "max_prefix",
+        "requested_by",
+    ]
+    ordered = {key: data[key] for key in order if key in data}
+    # yaml.safe_dump quotes what YAML would otherwise read as another type (all-digit node ids).
+    return HEADER + yaml.safe_dump(
+        ordered, sort_keys=False, default_flow_style=False, allow_unicode=False
+    )
+
+
+def requested_by(user_id: int, today: date) -> dict[str, object]:
+    """The provenance block."""
+    return {"peeringdb_user_id": user_id, "date": today}

@@ -1,0 +1,237 @@
+"""What the portal does for a verified user: read the state of an ASN, build and open its change."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from pydantic import ValidationError as PydanticValidationError
+
+from ztix.changes.forge import ChangeInfo, Forge
+from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
+from ztix.errors import ValidationFailed, ZtixError
+from ztix.loader import Repository, load_files
+from ztix.models import MaxPrefix, Peer, RequestedBy
+from ztix.peeringdb import Network, PeeringDBClient
+from ztix.portal.access import NetworkAccess, User
+from ztix.portal.allocate import LanFull, lowest_free, used_addresses
+from ztix.portal.peerfile import as_sets, render_peer, safe_name
+from ztix.portal.settings import PortalSettings
+
+Status = Literal["not a member", "pending", "active", "failed", "approved", "rejected"]
+
+
+class RequestRefused(ZtixError):
+    """The request cannot be made; the message says why and what to do."""
+
+
+@dataclass
+class AsnView:
+    """Everything the ASN page shows."""
+
+    asn: int
+    network: Network | None
+    current: Peer | None  # on main
+    pending: Peer | None  # in the open change
+    change: ChangeInfo
+    status: Status
+    check: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _peer_from(files: dict[str, str], asn: int) -> Peer | None:
+    path = f"peers/AS{asn}.yaml"
+    if path not in files:
+        return None
+    try:
+        repo = load_files(files)
+    except ValidationFailed:
+        return None
+    return next((p.model for p in repo.peers if p.model.asn == asn), None)
+
+
+class PortalService:
+    """The portal's use cases over git, the forge and PeeringDB."""
+
+    def __init__(
+        self,
+        settings: PortalSettings,
+        workspace: GitWorkspace,
+        forge: Forge,
+        peeringdb: PeeringDBClient,
+    ) -> None:
+        self.settings = settings
+        self.workspace = workspace
+        self.forge = forge
+        self.peeringdb = peeringdb
+        self.locks: dict[int, asyncio.Lock] = {}
+
+    async def view(self, asn: int) -> AsnView:
+        """The state of one ASN: main, its open change, the forge, PeeringDB."""
+        main, branches = await asyncio.to_thread(self.workspace.snapshot)
+        current = _peer_from(main, asn)
+        change = await self.forge.change_for(f"{BRANCH_PREFIX}{asn}")
+        pending = (
+            _peer_from(branches[asn], asn)
+            if asn in branches and change.state in ("open", "none")
+            else None
+        )
+        network = await self.peeringdb.network(asn)
+        check = None
+        if change.state == "merged" and change.merge_commit:
+            check = await self.forge.check_state(change.merge_commit)
+        status: Status
+        if change.state == "open" or (change.state == "none" and asn in branches):
+            status = "pending"
+        elif change.state == "closed" and current is None:
+            status = "rejected"
+        elif current is not None or change.state == "merged":
+            status = {"success": "active", "failure": "failed", "error": "failed"}.get(
+                check or "", "approved"
+            )  # type: ignore[assignment]
+        else:
+            status = "not a member"
+        warnings = []
+        if network is not None and network.never_via_route_servers:
+            warnings.append(
+                "PeeringDB says this network is never reachable via route servers "
+                "(info_never_via_route_servers); peering here contradicts that"
+            )
+        return AsnView(asn, network, current, pending, change, status, check, warnings)
+
+    async def submit(
+        self,
+        user: User,
+        access: NetworkAccess,
+        action: Literal["join", "leave"],
+        node_id: str = "",
+        contact: str = "",
+    ) -> ChangeInfo:
+        """Build, validate and push the change for `access.asn`; open or update its request."""
+        asn = access.asn
+        lock = self.locks.setdefault(asn, asyncio.Lock())
+        if lock.locked():
+            raise RequestRefused(f"a request for AS{asn} is being processed; try again shortly")
+        async with lock:
+            network = await self.peeringdb.network(asn)
+            if network is None or network.status != "ok" or network.id != access.net_id:
+                raise RequestRefused(
+                    f"PeeringDB has no active network AS{asn} with id {access.net_id}; check "
+                    "the network's record at PeeringDB"
+                )
+            main, branches = await asyncio.to_thread(self.workspace.snapshot)
+            if action == "leave":
+                if f"peers/AS{asn}.yaml" not in main:
+                    raise RequestRefused(f"AS{asn} is not a member, so it cannot leave")
+                text = None
+                title = f"AS{asn}: leave"
+            else:
+                peer = self._build(
+                    user,
+                    access,
+                    network,
+                    main=main,
+                    branches=branches,
+                    node_id=node_id.strip(),
+                    contact=contact.strip(),
+                )
+                text = render_peer(peer)
+                files = {**main, f"peers/AS{asn}.yaml": text}
+                load_files(files)  # the same validation as CI: raises ValidationFailed
+                title = f"AS{asn}: {'update' if f'peers/AS{asn}.yaml' in main else 'join'}"
+            message = (
+                f"{title}\n\nRequested through the ZT-IX portal by {user.name or 'a user'}.\n\n"
+                f"PeeringDB-User-Id: {user.id}\nPeeringDB-Net-Id: {access.net_id}\n"
+                f"PeeringDB-Perms: {access.perms}\n"
+            )
+            pushed = await asyncio.to_thread(self.workspace.push_change, asn, text, message)
+            body = (
+                f"{message}\nCommit {pushed.commit[:12]} on branch `{pushed.branch}`. Merging "
+                "this request approves it; CI posts the plan."
+            )
+            return await self.forge.open_change(pushed.branch, title, body)
+
+    def _build(
+        self,
+        user: User,
+        access: NetworkAccess,
+        network: Network,
+        *,
+        main: dict[str, str],
+        branches: dict[int, dict[str, str]],
+        node_id: str,
+        contact: str,
+    ) -> Peer:
+        asn = access.asn
+        repo: Repository = load_files(main)
+        exchange = repo.exchange.model
+        existing = _peer_from(branches.get(asn, {}), asn) or _peer_from(main, asn)
+        if existing is not None:
+            first = existing.connections[0]
+            connections = (
+                {"zerotier_node_id": node_id, "ipv4": first.ipv4, "ipv6": first.ipv6},
+                *(c.model_dump() for c in existing.connections[1:]),
+            )
+        else:
+            others = [p.model for p in repo.peers] + [
+                peer
+                for other, files in branches.items()
+                if other != asn
+                if (peer := _peer_from(files, other)) is not None
+            ]
+            used = used_addresses(exchange, others)
+            try:
+                ipv4 = (
+                    lowest_free(exchange.peering_lan.ipv4, used)
+                    if exchange.peering_lan.ipv4
+                    else None
+                )
+                ipv6 = (
+                    lowest_free(exchange.peering_lan.ipv6, used)
+                    if exchange.peering_lan.ipv6
+                    else None
+                )
+            except LanFull as exc:
+                raise RequestRefused(f"{exc}; contact the IX admins") from None
+            connections = ({"zerotier_node_id": node_id, "ipv4": ipv4, "ipv6": ipv6},)
+        policy = exchange.policy
+
+        def limit(value: int | None, floor: int, ceiling: int) -> int:
+            return min(max(value or 0, floor), ceiling)
+
+        data = {
+            "asn": asn,
+            "name": safe_name(network.name, asn),
+            "peeringdb_net_id": network.id,
+            "contact": contact,
+            "as_set": as_sets(network.irr_as_set),
+            "state": existing.state if existing else "active",
+            "connections": [
+                {k: str(v) for k, v in c.items() if v is not None} for c in connections
+            ],
+            "max_prefix": MaxPrefix(
+                ipv4=limit(
+                    network.info_prefixes4,
+                    self.settings.max_prefix_floor_v4,
+                    policy.ipv4.max_prefix_ceiling,
+                ),
+                ipv6=limit(
+                    network.info_prefixes6,
+                    self.settings.max_prefix_floor_v6,
+                    policy.ipv6.max_prefix_ceiling,
+                ),
+            ).model_dump(),
+            "requested_by": RequestedBy(peeringdb_user_id=user.id, date=date.today()).model_dump(),
+        }
+        try:
+            return Peer.model_validate(data)
+        except PydanticValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'] if not isinstance(p, int))}: "
+                f"{str(e['msg']).removeprefix('Value error, ')}"
+                for e in exc.errors(include_url=False)
+                if e["type"] != "too_short"
+            )
+            raise RequestRefused(f"the request is not valid: {problems}") from None
