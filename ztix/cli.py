@@ -252,6 +252,28 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_portal(args: argparse.Namespace) -> int:
+    """Serve the member portal (settings from ZTIX_PORTAL_*)."""
+    import uvicorn  # noqa: PLC0415  only this command needs the server
+
+    from ztix.portal.app import create_app  # noqa: PLC0415
+    from ztix.portal.settings import PortalSettings  # noqa: PLC0415
+
+    try:
+        settings = PortalSettings()  # required values come from the environment
+    except ValueError as exc:
+        raise SettingsError(f"portal settings: {exc}") from None
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        log_level="info",
+    )
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print or write the JSON Schemas of both file kinds."""
     schemas = json_schemas()
@@ -321,6 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8081)
     p.set_defaults(func=cmd_webhook)
+
+    p = sub.add_parser("portal", help="run the member portal (behind a TLS reverse proxy)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.set_defaults(func=cmd_portal)
 
     p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
     p.add_argument("--out", type=Path, help="write <kind>.schema.json files into this directory")
