@@ -82,4 +82,4 @@ def test_apply_runs_one_at_a_time_and_plan_has_no_secrets() -> None:
     }
     assert "secrets." not in yaml.safe_dump(github["jobs"]["plan"])
     gitlab = yaml.safe_load((CI / "gitlab" / ".gitlab-ci.yml").read_text())
-    assert gitlab["apply"]["resource_group"] == "ztix-apply"
+    assert gitlab["ztix/apply"]["resource_group"] == "ztix-apply"

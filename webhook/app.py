@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import OrderedDict
 from typing import Any
 
@@ -11,18 +12,21 @@ from fastapi.responses import JSONResponse
 
 from webhook.events import triggers
 from webhook.job import GitApplyJob
-from webhook.runner import ApplyRunner, Job
+from webhook.runner import ApplyRunner, Job, RunResult
 from webhook.settings import WebhookSettings
 from webhook.verify import delivery_id, event_name, verified
+from ztix.changes.forge import CheckState, Forge, GiteaForge, GitHubForge, GitLabForge
+from ztix.errors import AdapterError
 
 
 def create_app(settings: WebhookSettings, job: Job | None = None) -> FastAPI:
     """Build the receiver; `job` replaces the git-fetch-and-apply job (tests)."""
     app = FastAPI(title="ZT-IX webhook", docs_url=None, redoc_url=None, openapi_url=None)
-    runner = ApplyRunner(
-        job
-        or GitApplyJob(settings.repo_url, settings.workdir, settings.branch, settings.apply_timeout)
+    job = job or GitApplyJob(
+        settings.repo_url, settings.workdir, settings.branch, settings.apply_timeout
     )
+    forge = _report_forge(settings)
+    runner = ApplyRunner(_reporting(job, forge) if forge is not None else job)
     seen: OrderedDict[str, None] = OrderedDict()
     secret = settings.secret.get_secret_value()
     app.state.runner = runner
@@ -60,6 +64,36 @@ def create_app(settings: WebhookSettings, job: Job | None = None) -> FastAPI:
         return JSONResponse({"ok": True})
 
     return app
+
+
+def _report_forge(settings: WebhookSettings) -> Forge | None:
+    if settings.report_forge is None:
+        return None
+    token = settings.report_token.get_secret_value() if settings.report_token else ""
+    kinds: dict[str, type[GitHubForge | GitLabForge | GiteaForge]] = {
+        "github": GitHubForge,
+        "gitlab": GitLabForge,
+        "gitea": GiteaForge,
+    }
+    return kinds[settings.report_forge](
+        settings.report_api_url, token, settings.report_project, settings.branch
+    )
+
+
+def _reporting(job: Job, forge: Forge) -> Job:
+    """Wrap the job so each result becomes the commit status ztix/apply on the forge."""
+
+    async def run() -> RunResult:
+        result = await job()
+        if result.commit:
+            state: CheckState = "success" if result.result == "ok" else "failure"
+            try:
+                await forge.set_check(result.commit, state, f"{result.result}: {result.detail}")
+            except AdapterError as exc:
+                logging.getLogger("ztix.webhook").warning("could not report the result: %s", exc)
+        return result
+
+    return run
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:

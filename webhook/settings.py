@@ -22,3 +22,9 @@ class WebhookSettings(BaseSettings):
     max_body: int = 1024 * 1024
     apply_timeout: float = 1800
     remember_deliveries: int = 1000
+    # Optional: report each run's result to the forge as the commit status "ztix/apply", which the
+    # portal's status page reads.
+    report_forge: Literal["github", "gitlab", "gitea"] | None = None
+    report_api_url: str = ""
+    report_token: SecretStr | None = None
+    report_project: str = ""

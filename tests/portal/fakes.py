@@ -106,6 +106,18 @@ class FakeGitHub(FakeApi):
             }
             self.pulls.append(pull)
             return Response(201, pull)
+        match = re.fullmatch(rf"{base}/statuses/([0-9a-f]+)", request.path)
+        if match and request.method == "POST":
+            body = request.json()
+            self.statuses.setdefault(match.group(1), []).insert(
+                0,
+                {
+                    "context": body["context"],
+                    "state": body["state"],
+                    "description": body.get("description", ""),
+                },
+            )
+            return Response(201, body)
         match = re.fullmatch(rf"{base}/commits/([0-9a-f]+)/status", request.path)
         if match and request.method == "GET":
             statuses = self.statuses.get(match.group(1), [])

@@ -216,3 +216,31 @@ def test_status_shows_no_secret(job: GatedJob) -> None:
         client.post("/hook", content=body, headers=signed("github", body))
         wait_runs(client, 1)
         assert SECRET not in client.get("/status").text
+
+
+def test_results_are_reported_to_the_forge_as_the_commit_status() -> None:
+    from tests.portal.fakes import FakeGitHub  # noqa: PLC0415
+
+    github = FakeGitHub()
+    ok = GatedJob()
+    ok.release.set()
+    body = (DATA / "github-push-main.json").read_bytes()
+    try:
+        with make(
+            "github",
+            ok,
+            report_forge="github",
+            report_api_url=github.url,
+            report_token="gh-token",
+            report_project="zt-ix/peering",
+        ) as client:
+            client.post("/hook", content=body, headers=signed("github", body))
+            wait_runs(client, 1)
+    finally:
+        github.close()
+    assert "abc123" in github.statuses, github.log
+    assert github.statuses["abc123"][0] == {
+        "context": "ztix/apply",
+        "state": "success",
+        "description": "ok: applied",
+    }

@@ -15,6 +15,7 @@ import httpx
 from ztix.httpapi import ApiAuthError, ApiClient, ApiError, ApiUnavailable, ErrorSet
 
 State = Literal["open", "merged", "closed", "none"]
+CheckState = Literal["pending", "success", "failure"]
 CHECK_CONTEXT = "ztix/apply"
 
 
@@ -56,6 +57,10 @@ class Forge(Protocol):
 
     async def check_state(self, sha: str) -> str | None:
         """The apply job's result for a commit, as reported to the forge (context ztix/apply)."""
+        ...
+
+    async def set_check(self, sha: str, state: CheckState, description: str) -> None:
+        """Report the apply job's result for a commit (context ztix/apply)."""
         ...
 
     async def aclose(self) -> None:
@@ -145,6 +150,14 @@ class GitHubForge:
                 return str(status.get("state"))
         return None
 
+    async def set_check(self, sha: str, state: CheckState, description: str) -> None:
+        """POST a commit status."""
+        await self.api.request(
+            "POST",
+            f"/repos/{self.project}/statuses/{sha}",
+            {"state": state, "context": CHECK_CONTEXT, "description": description[:140]},
+        )
+
 
 class GitLabForge:
     """GitLab REST API v4."""
@@ -224,6 +237,15 @@ class GitLabForge:
                 return "failure" if value == "failed" else value
         return None
 
+    async def set_check(self, sha: str, state: CheckState, description: str) -> None:
+        """POST a commit status (GitLab calls failure "failed")."""
+        gitlab_state = {"failure": "failed", "pending": "running"}.get(state, state)
+        await self.api.request(
+            "POST",
+            f"/projects/{self.project}/statuses/{sha}",
+            {"state": gitlab_state, "name": CHECK_CONTEXT, "description": description[:140]},
+        )
+
 
 class GiteaForge:
     """Gitea / Forgejo REST API v1."""
@@ -297,6 +319,14 @@ class GiteaForge:
                 return str(status.get("status"))
         return None
 
+    async def set_check(self, sha: str, state: CheckState, description: str) -> None:
+        """POST a commit status."""
+        await self.api.request(
+            "POST",
+            f"/repos/{self.project}/statuses/{sha}",
+            {"state": state, "context": CHECK_CONTEXT, "description": description[:140]},
+        )
+
 
 class PlainGitForge:
     """No forge: the pushed branch is the change; admins merge it by hand."""
@@ -318,3 +348,6 @@ class PlainGitForge:
     async def check_state(self, sha: str) -> str | None:
         """No commit statuses without a forge."""
         return None
+
+    async def set_check(self, sha: str, state: CheckState, description: str) -> None:
+        """Nowhere to report without a forge."""
