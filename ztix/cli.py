@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ztix.apply import run_apply
 from ztix.deploy import DeploySettings, SshDeployer
@@ -229,8 +230,6 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_webhook(args: argparse.Namespace) -> int:
     """Serve the webhook receiver (settings from ZTIX_WEBHOOK_*)."""
-    import uvicorn  # noqa: PLC0415  only this command needs the server
-
     from webhook.app import create_app  # noqa: PLC0415
     from webhook.settings import WebhookSettings  # noqa: PLC0415
 
@@ -241,21 +240,11 @@ def cmd_webhook(args: argparse.Namespace) -> int:
             f"webhook settings: {exc}; set ZTIX_WEBHOOK_FORGE, ZTIX_WEBHOOK_SECRET and "
             "ZTIX_WEBHOOK_REPO_URL"
         ) from None
-    uvicorn.run(
-        create_app(settings),
-        host=args.host,
-        port=args.port,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        log_level="info",
-    )
-    return EXIT_OK
+    return _serve(create_app(settings), args)
 
 
 def cmd_portal(args: argparse.Namespace) -> int:
     """Serve the member portal (settings from ZTIX_PORTAL_*)."""
-    import uvicorn  # noqa: PLC0415  only this command needs the server
-
     from ztix.portal.app import create_app  # noqa: PLC0415
     from ztix.portal.settings import PortalSettings  # noqa: PLC0415
 
@@ -263,8 +252,15 @@ def cmd_portal(args: argparse.Namespace) -> int:
         settings = PortalSettings()  # required values come from the environment
     except ValueError as exc:
         raise SettingsError(f"portal settings: {exc}") from None
+    return _serve(create_app(settings), args)
+
+
+def _serve(app: Any, args: argparse.Namespace) -> int:
+    """Run an ASGI app on loopback behind the operator's reverse proxy (trusted for headers)."""
+    import uvicorn  # noqa: PLC0415  only the server commands need it
+
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         proxy_headers=True,

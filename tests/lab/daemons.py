@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from tests.procs import stop
+
 T = TypeVar("T")
 
 
@@ -29,13 +31,7 @@ class Daemon:
 
     def stop(self) -> None:
         """Terminate, then kill after 5 s; always reap the process."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop(self.proc)
         self._out.close()
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from tests.birdtools import require
+from tests.procs import stop
 
 
 def free_port() -> int:
@@ -76,11 +77,5 @@ class Sshd:
 
     def stop(self) -> None:
         """Stop sshd (and its per-connection children)."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop(self.proc)
         self.log.close()

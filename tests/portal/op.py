@@ -15,6 +15,7 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from tests.lab.sshd import free_port
+from tests.procs import stop
 
 OIDC_DIR = Path(__file__).parent.parent / "oidc"
 
@@ -127,11 +128,5 @@ class OpenIDProvider:
 
     def stop(self) -> None:
         """Stop the node process."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop(self.proc)
         self.log.close()

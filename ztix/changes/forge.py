@@ -75,7 +75,48 @@ def _json(response: httpx.Response) -> Any:
         raise ForgeError(f"{response.request.url.path}: the response is not JSON") from None
 
 
-class GitHubForge:
+class _RestForge:
+    """What the REST forges share: the API client, and reusing an open request."""
+
+    def __init__(self, api: ApiClient, project: str, main: str) -> None:
+        self.api, self.project, self.main = api, project, main
+
+    async def aclose(self) -> None:
+        """Close connections."""
+        await self.api.aclose()
+
+    async def change_for(self, branch: str) -> ChangeInfo:
+        """The newest request of `branch`."""
+        raise NotImplementedError
+
+    async def _create(self, branch: str, title: str, body: str) -> ChangeInfo:
+        raise NotImplementedError
+
+    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
+        """Reuse the open request of the branch, or create one (never retried: not idempotent)."""
+        current = await self.change_for(branch)
+        if current.state == "open":
+            return current
+        return await self._create(branch, title, body)
+
+    async def _post_status(self, path: str, payload: dict[str, str]) -> None:
+        await self.api.request(
+            "POST", path, {**payload, "description": payload["description"][:140]}
+        )
+
+
+def _pull_info(pull: dict[str, Any], merged: bool) -> ChangeInfo:
+    """A GitHub- or Gitea-shaped pull request."""
+    state: State = "merged" if merged else ("open" if pull.get("state") == "open" else "closed")
+    return ChangeInfo(
+        state,
+        str(pull.get("html_url", "")),
+        int(pull["number"]),
+        pull.get("merge_commit_sha") if state == "merged" else None,
+    )
+
+
+class GitHubForge(_RestForge):
     """GitHub (or GitHub Enterprise) REST API."""
 
     def __init__(
@@ -87,35 +128,15 @@ class GitHubForge:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.api = ApiClient(
-            api_url,
-            {
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": "2022-11-28",
-            },
-            transport=transport,
-            errors=ERRORS,
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        }
+        super().__init__(
+            ApiClient(api_url, headers, transport=transport, errors=ERRORS), project, main
         )
-        self.project, self.main = project, main
         self.owner = project.split("/", 1)[0]
-
-    async def aclose(self) -> None:
-        """Close connections."""
-        await self.api.aclose()
-
-    def _info(self, pull: dict[str, Any]) -> ChangeInfo:
-        state: State = (
-            "merged"
-            if pull.get("merged_at")
-            else ("open" if pull.get("state") == "open" else "closed")
-        )
-        return ChangeInfo(
-            state,
-            str(pull.get("html_url", "")),
-            int(pull["number"]),
-            pull.get("merge_commit_sha") if state == "merged" else None,
-        )
 
     async def change_for(self, branch: str) -> ChangeInfo:
         """The newest pull request whose head is `branch`."""
@@ -125,20 +146,17 @@ class GitHubForge:
         pulls = _json(response) if response.status_code == 200 else []
         if not pulls:
             return ChangeInfo("none")
-        return self._info(max(pulls, key=lambda p: int(p["number"])))
+        newest = max(pulls, key=lambda p: int(p["number"]))
+        return _pull_info(newest, bool(newest.get("merged_at")))
 
-    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
-        """Reuse the open pull request of the branch, or create one."""
-        current = await self.change_for(branch)
-        if current.state == "open":
-            return current
+    async def _create(self, branch: str, title: str, body: str) -> ChangeInfo:
         response = await self.api.request(
             "POST",
             f"/repos/{self.project}/pulls",
             {"title": title, "head": branch, "base": self.main, "body": body},
             retry=False,
         )
-        return self._info(_json(response))
+        return _pull_info(_json(response), merged=False)
 
     async def check_state(self, sha: str) -> str | None:
         """The ztix/apply commit status of `sha`."""
@@ -152,14 +170,13 @@ class GitHubForge:
 
     async def set_check(self, sha: str, state: CheckState, description: str) -> None:
         """POST a commit status."""
-        await self.api.request(
-            "POST",
+        await self._post_status(
             f"/repos/{self.project}/statuses/{sha}",
-            {"state": state, "context": CHECK_CONTEXT, "description": description[:140]},
+            {"state": state, "context": CHECK_CONTEXT, "description": description},
         )
 
 
-class GitLabForge:
+class GitLabForge(_RestForge):
     """GitLab REST API v4."""
 
     def __init__(
@@ -171,15 +188,14 @@ class GitLabForge:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.api = ApiClient(api_url, {"PRIVATE-TOKEN": token}, transport=transport, errors=ERRORS)
-        self.project = quote(project, safe="")
-        self.main = main
+        super().__init__(
+            ApiClient(api_url, {"PRIVATE-TOKEN": token}, transport=transport, errors=ERRORS),
+            quote(project, safe=""),
+            main,
+        )
 
-    async def aclose(self) -> None:
-        """Close connections."""
-        await self.api.aclose()
-
-    def _info(self, mr: dict[str, Any]) -> ChangeInfo:
+    @staticmethod
+    def _info(mr: dict[str, Any]) -> ChangeInfo:
         states: dict[str, State] = {
             "opened": "open",
             "merged": "merged",
@@ -205,11 +221,7 @@ class GitLabForge:
             return ChangeInfo("none")
         return self._info(max(requests, key=lambda m: int(m["iid"])))
 
-    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
-        """Reuse the open merge request of the branch, or create one."""
-        current = await self.change_for(branch)
-        if current.state == "open":
-            return current
+    async def _create(self, branch: str, title: str, body: str) -> ChangeInfo:
         response = await self.api.request(
             "POST",
             f"/projects/{self.project}/merge_requests",
@@ -240,14 +252,13 @@ class GitLabForge:
     async def set_check(self, sha: str, state: CheckState, description: str) -> None:
         """POST a commit status (GitLab calls failure "failed")."""
         gitlab_state = {"failure": "failed", "pending": "running"}.get(state, state)
-        await self.api.request(
-            "POST",
+        await self._post_status(
             f"/projects/{self.project}/statuses/{sha}",
-            {"state": gitlab_state, "name": CHECK_CONTEXT, "description": description[:140]},
+            {"state": gitlab_state, "name": CHECK_CONTEXT, "description": description},
         )
 
 
-class GiteaForge:
+class GiteaForge(_RestForge):
     """Gitea / Forgejo REST API v1."""
 
     def __init__(
@@ -259,26 +270,12 @@ class GiteaForge:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.api = ApiClient(
-            api_url, {"Authorization": f"token {token}"}, transport=transport, errors=ERRORS
-        )
-        self.project, self.main = project, main
-
-    async def aclose(self) -> None:
-        """Close connections."""
-        await self.api.aclose()
-
-    def _info(self, pull: dict[str, Any]) -> ChangeInfo:
-        state: State = (
-            "merged"
-            if pull.get("merged")
-            else ("open" if pull.get("state") == "open" else "closed")
-        )
-        return ChangeInfo(
-            state,
-            str(pull.get("html_url", "")),
-            int(pull["number"]),
-            pull.get("merge_commit_sha") if state == "merged" else None,
+        super().__init__(
+            ApiClient(
+                api_url, {"Authorization": f"token {token}"}, transport=transport, errors=ERRORS
+            ),
+            project,
+            main,
         )
 
     async def change_for(self, branch: str) -> ChangeInfo:
@@ -294,20 +291,17 @@ class GiteaForge:
                 break
         if not found:
             return ChangeInfo("none")
-        return self._info(max(found, key=lambda p: int(p["number"])))
+        newest = max(found, key=lambda p: int(p["number"]))
+        return _pull_info(newest, bool(newest.get("merged")))
 
-    async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
-        """Reuse the open pull request of the branch, or create one."""
-        current = await self.change_for(branch)
-        if current.state == "open":
-            return current
+    async def _create(self, branch: str, title: str, body: str) -> ChangeInfo:
         response = await self.api.request(
             "POST",
             f"/repos/{self.project}/pulls",
             {"head": branch, "base": self.main, "title": title, "body": body},
             retry=False,
         )
-        return self._info(_json(response))
+        return _pull_info(_json(response), merged=False)
 
     async def check_state(self, sha: str) -> str | None:
         """The ztix/apply commit status of `sha`."""
@@ -321,10 +315,9 @@ class GiteaForge:
 
     async def set_check(self, sha: str, state: CheckState, description: str) -> None:
         """POST a commit status."""
-        await self.api.request(
-            "POST",
+        await self._post_status(
             f"/repos/{self.project}/statuses/{sha}",
-            {"state": state, "context": CHECK_CONTEXT, "description": description[:140]},
+            {"state": state, "context": CHECK_CONTEXT, "description": description},
         )
 
 

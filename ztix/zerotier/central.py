@@ -14,8 +14,8 @@ from ztix.zerotier.http import (
     ZERO_TIER_ERRORS,
     ApiClient,
     RetryPolicy,
-    ZeroTierError,
     ZeroTierNotFound,
+    json_or_missing,
 )
 from ztix.zerotier.model import DESCRIPTION, Member, normalise_ips
 
@@ -55,13 +55,7 @@ class CentralProvider:
         return self._network_id
 
     async def _json(self, method: str, path: str, body: Any = None) -> Any:
-        response = await self.api.request(method, path, body)
-        if response.status_code == 404:
-            raise ZeroTierNotFound(f"{method} {path}: not found")
-        try:
-            return response.json()
-        except ValueError:
-            raise ZeroTierError(f"{method} {path}: the response is not JSON") from None
+        return await json_or_missing(self.api, method, path, body)
 
     async def get_network(self) -> dict[str, Any] | None:
         """The network's `config`, or None if Central has no such network for this token."""

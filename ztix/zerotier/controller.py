@@ -19,6 +19,7 @@ from ztix.zerotier.http import (
     RetryPolicy,
     ZeroTierError,
     ZeroTierNotFound,
+    json_or_missing,
 )
 from ztix.zerotier.model import Member, normalise_ips
 
@@ -70,13 +71,7 @@ class ControllerProvider:
         return f"/controller/network/{await self.network_id()}{tail}"
 
     async def _json(self, method: str, path: str, body: Any = None) -> Any:
-        response = await self.api.request(method, path, body)
-        if response.status_code == 404:
-            raise ZeroTierNotFound(f"{method} {path}: not found")
-        try:
-            return response.json()
-        except ValueError:
-            raise ZeroTierError(f"{method} {path}: the response is not JSON") from None
+        return await json_or_missing(self.api, method, path, body)
 
     async def get_network(self) -> dict[str, Any] | None:
         """The network config, or None if the controller has no such network."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ztix.httpapi import (
     ApiAuthError,
     ApiClient,
@@ -20,6 +22,7 @@ __all__ = [
     "ZeroTierError",
     "ZeroTierNotFound",
     "ZeroTierUnavailable",
+    "json_or_missing",
     "retry_after",
 ]
 
@@ -41,3 +44,14 @@ class ZeroTierUnavailable(ZeroTierError, ApiUnavailable):
 
 
 ZERO_TIER_ERRORS = ErrorSet(ZeroTierError, ZeroTierAuthError, ZeroTierUnavailable)
+
+
+async def json_or_missing(api: ApiClient, method: str, path: str, body: Any = None) -> Any:
+    """The JSON of a response; 404 raises ZeroTierNotFound (the providers map it)."""
+    response = await api.request(method, path, body)
+    if response.status_code == 404:
+        raise ZeroTierNotFound(f"{method} {path}: not found")
+    try:
+        return response.json()
+    except ValueError:
+        raise ZeroTierError(f"{method} {path}: the response is not JSON") from None
