@@ -7,6 +7,8 @@ sshd runs on 127.0.0.1 and reaches the BIRD control sockets, which are files.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
 import subprocess
 import time
@@ -19,10 +21,12 @@ import asyncssh
 import pytest
 
 from tests.birdtools import bird_parse, require
+from tests.fakes.zerotier_controller import FakeController
 from tests.lab import netns
 from tests.lab.daemons import Bird, wait_for
 from tests.lab.sshd import Sshd
 from tests.lab.topology import IX, PEERS, member_config, peer_file
+from ztix.cli import main
 from ztix.deploy import (
     DeployResult,
     DeploySettings,
@@ -368,3 +372,55 @@ def test_status_reports_drift_without_changing_anything(lab: DeployLab) -> None:
         assert lab.live("rs2") == edited
     finally:
         Path(lab.targets["rs2"].config_path).write_text(live)
+
+
+def test_ztix_apply_end_to_end_then_no_op_then_drift(
+    lab: DeployLab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = lab.files(extra_peer=True)
+    ix = files["ix.yaml"]
+    for name in ("rs1", "rs2"):
+        target = lab.targets[name]
+        n = name[-1]
+        ix = ix.replace(
+            f"    router_id: 10.0.0.{n}\n",
+            f"    router_id: 10.0.0.{n}\n    bird:\n      config_path: {target.config_path}\n"
+            f"      control_socket: {target.control_socket}\n",
+        )
+    files["ix.yaml"] = ix
+    repo = tmp_path / "repo"
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    controller = FakeController(token="zt-secret", node_id="1122334455")
+    for key in [k for k in os.environ if k.startswith("ZTIX_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("ZTIX_ZEROTIER_TOKEN", "zt-secret")
+    monkeypatch.setenv("ZTIX_ZEROTIER_API_URL", controller.url)
+    monkeypatch.setenv("ZTIX_SSH_KEY_FILE", str(lab.sshd.client_key_path))
+    monkeypatch.setenv("ZTIX_HEALTH_SETTLE", "1")
+    report = tmp_path / "report.json"
+    try:
+        assert main(["apply", "--repo", str(repo), "--report", str(report)]) == 0
+        first = json.loads(report.read_text())
+        assert first["status"] == "ok"
+        assert first["zerotier"]["writes"] == 6  # the network, 2 route servers, 3 members
+        assert {r["route_server"]: r["action"] for r in first["route_servers"]} == {
+            "rs1": "deployed",
+            "rs2": "deployed",
+        }
+        assert main(["apply", "--repo", str(repo), "--report", str(report)]) == 0
+        second = json.loads(report.read_text())
+        assert second["zerotier"]["writes"] == 0
+        assert {r["action"] for r in second["route_servers"]} == {"unchanged"}
+        assert main(["plan", "--live", "--repo", str(repo)]) == 0
+        Path(lab.targets["rs2"].config_path).write_text(lab.live("rs2") + "# by hand\n")
+        assert main(["plan", "--live", "--repo", str(repo)]) == 0
+        assert main(["apply", "--repo", str(repo), "--report", str(report)]) == 0
+        third = json.loads(report.read_text())
+        assert {r["route_server"]: r["action"] for r in third["route_servers"]} == {
+            "rs1": "unchanged",
+            "rs2": "deployed",
+        }
+    finally:
+        controller.close()
