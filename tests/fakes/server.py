@@ -76,6 +76,7 @@ class FakeApi:
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str, int]] = []
         self.connections = 0
+        self.inflight = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -137,7 +138,24 @@ class FakeApi:
                     return self.faults.pop(index)
         return None
 
+    def wait_idle(self, timeout: float = 10) -> None:
+        """Wait until no request is being handled (delayed ones included)."""
+        deadline = time.monotonic() + timeout
+        while self.inflight and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not self.inflight, f"{self.inflight} requests still in flight after {timeout} s"
+
     def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        """Count the request in flight while it is handled."""
+        with self.lock:
+            self.inflight += 1
+        try:
+            self._serve(handler)
+        finally:
+            with self.lock:
+                self.inflight -= 1
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         """Parse, apply faults, route, and write the response."""
         split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
