@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from tests.conftest import repo_files
 from ztix.cli import main
 from ztix.loader import Repository, load, load_files
 from ztix.models import Peer
-from ztix.render import render_all
+from ztix.render import TEMPLATES, render_all, templates_for
 
 ROOT = Path(__file__).parent.parent
 
@@ -142,3 +143,18 @@ def test_peer_type_is_frozen() -> None:
     assert isinstance(peer, Peer)
     with pytest.raises(Exception, match="frozen"):
         peer.name = "x"  # type: ignore[misc]
+
+
+def test_a_repository_may_carry_its_own_templates(tmp_path: Path) -> None:
+    repo = tmp_path / "ix"
+    shutil.copytree(ROOT / "tests" / "data" / "repo", repo)
+    shutil.copytree(ROOT / "templates", repo / "templates")
+    base = repo / "templates" / "bird" / "base.conf.j2"
+    base.write_text(
+        base.read_text().replace("log syslog all;", "log syslog all;\n# our own policy")
+    )
+    assert templates_for(repo) == repo / "templates"
+    out = tmp_path / "out"
+    assert main(["render", "--repo", str(repo), "--out", str(out)]) == 0
+    assert "# our own policy" in (out / "rs1" / "bird.conf").read_text()
+    assert templates_for(tmp_path / "elsewhere") == TEMPLATES  # the shipped ones otherwise

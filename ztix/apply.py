@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from ztix.deploy import DeployError, DeployResult, Target, deploy_all, sha256
 from ztix.loader import Repository
 from ztix.models import Exchange, Peer
 from ztix.ports import RouteServerDeployer, ZeroTierProvider
-from ztix.render import render_all
+from ztix.render import TEMPLATES, render_all
 from ztix.zerotier import run as zerotier_run
 from ztix.zerotier.reconcile import desired_members
 
@@ -75,6 +76,7 @@ async def run_apply(
     only: Only | None = None,
     dry_run: bool = False,
     progress: Progress = lambda line: None,
+    templates: Path = TEMPLATES,
 ) -> ApplyReport:
     """Apply (or, with dry_run, describe) the repository; failures are reported, not raised."""
     report = ApplyReport(commit, dry_run, only)
@@ -105,7 +107,7 @@ async def run_apply(
                 await _zerotier_phase(zerotier, zt_plan, "authorize", report, progress)
 
     if do_rs:
-        configs = render_all(exchange, peers)
+        configs = render_all(exchange, peers, templates)
         jobs = [(Target.from_model(rs), configs[rs.name]) for rs in exchange.route_servers]
         canary = next((rs.name for rs in exchange.route_servers if rs.canary), jobs[0][0].name)
         if dry_run:

@@ -19,7 +19,7 @@ from ztix.loader import EXCHANGE_FILE, Repository, load, load_files
 from ztix.models import Exchange
 from ztix.plan import plan
 from ztix.ports import ZeroTierProvider
-from ztix.render import render_all
+from ztix.render import render_all, templates_for
 from ztix.report import plan_markdown, plan_text
 from ztix.schema import SCHEMA_FILES, dump, json_schemas
 from ztix.settings import Settings
@@ -54,7 +54,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     """Render every route server's BIRD config into OUT/<route-server>/bird.conf."""
     repo = load(args.repo)
-    configs = render_all(repo.exchange.model, [p.model for p in repo.peers])
+    configs = render_all(
+        repo.exchange.model, [p.model for p in repo.peers], templates_for(args.repo)
+    )
     for name, text in configs.items():
         target = args.out / name / "bird.conf"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -134,11 +136,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     head = load(args.repo)  # invalid files fail here with located problems
     base_files = files_at(args.repo, args.base)
     base = None if EXCHANGE_FILE not in base_files else load_files(base_files)
-    planned = plan(base, head, args.base)
+    templates = templates_for(args.repo)
+    planned = plan(base, head, args.base, templates)
     if args.format == "json":
         print(json.dumps(planned.to_json(), indent=2, sort_keys=True))
     elif args.format == "markdown":
-        print(plan_markdown(planned), end="")
+        print(plan_markdown(planned, templates), end="")
     else:
         print(plan_text(planned), end="")
     return EXIT_OK
@@ -156,6 +159,7 @@ async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
             deployer=deployer,
             dry_run=True,
             progress=print,
+            templates=templates_for(args.repo),
         )
     finally:
         await provider.aclose()
@@ -211,6 +215,7 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             only=args.only,
             dry_run=args.dry_run,
             progress=print,
+            templates=templates_for(args.repo),
         )
     finally:
         if provider is not None:

@@ -20,6 +20,8 @@ from ztix.errors import ZtixError
 from ztix.fields import DOCUMENTATION_ASN_RANGES, PRIVATE_ASN_RANGES
 from ztix.models import Exchange, Peer, RouteServer
 
+# The templates of this checkout; an exchange's own repository may carry its own (reviewed like
+# any other change), which `templates_for` prefers.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 # (code, why): the large community RS_ASN:1101:code on a route the import filter rejected.
@@ -69,6 +71,17 @@ _ALWAYS_BOGON_ASNS = ((0, 0), (23456, 23456), (65535, 65535), (65552, 131071), (
 # validated free text of descriptions. Never a quote, backslash, brace, semicolon or newline.
 _SAFE_VALUE = re.compile(r"[A-Za-z0-9 .,:_&()'/+@!?=\[\]*<>-]*")
 BIRD_VERSIONS = {"2.0": "2.0.12+", "2.14": "2.14+", "3": "3.x"}
+
+
+def templates_for(repo: Path) -> Path:
+    """The templates to use for `repo`: its own `templates/`, else the ones ZT-IX ships."""
+    for candidate in (repo / "templates", TEMPLATES):
+        if (candidate / "bird" / "bird.conf.j2").is_file():
+            return candidate
+    raise ZtixError(
+        f"no templates: neither {repo / 'templates'} nor {TEMPLATES} holds bird/bird.conf.j2; "
+        "run ztix from the peering repository or install it from a checkout"
+    )
 
 
 class RenderError(ZtixError):
