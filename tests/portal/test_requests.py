@@ -32,6 +32,7 @@ def test_join_opens_one_change_with_a_validated_peer_file(portal: Portal) -> Non
     portal.login("alex")
     page = portal.client.get("/asn/64502").text
     assert 'id="status">not a member<' in page
+    assert '<strong id="max4">42</strong>' in page and '<strong id="max6">10</strong>' in page
     status, text = post(
         portal, "/asn/64502/request", node_id="a0000000aa", contact="noc@three.example"
     )

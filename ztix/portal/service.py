@@ -13,7 +13,7 @@ from ztix.changes.forge import ChangeInfo, Forge
 from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
 from ztix.errors import ValidationFailed, ZtixError
 from ztix.loader import Repository, load_files
-from ztix.models import MaxPrefix, Peer, RequestedBy
+from ztix.models import MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.allocate import LanFull, lowest_free, used_addresses
@@ -39,6 +39,7 @@ class AsnView:
     status: Status
     check: str | None
     warnings: list[str] = field(default_factory=list)
+    suggested: MaxPrefix | None = None  # what a request would set, from PeeringDB
 
 
 def _peer_from(files: dict[str, str], asn: int) -> Peer | None:
@@ -54,6 +55,25 @@ def _peer_from(files: dict[str, str], asn: int) -> Peer | None:
 
 class PortalService:
     """The portal's use cases over git, the forge and PeeringDB."""
+
+    def max_prefix(self, network: Network, policy: Policy) -> MaxPrefix:
+        """PeeringDB's info_prefixes4/6, raised to the floor, capped at the exchange's ceiling."""
+
+        def limit(value: int | None, floor: int, ceiling: int) -> int:
+            return min(max(value or 0, floor), ceiling)
+
+        return MaxPrefix(
+            ipv4=limit(
+                network.info_prefixes4,
+                self.settings.max_prefix_floor_v4,
+                policy.ipv4.max_prefix_ceiling,
+            ),
+            ipv6=limit(
+                network.info_prefixes6,
+                self.settings.max_prefix_floor_v6,
+                policy.ipv6.max_prefix_ceiling,
+            ),
+        )
 
     def __init__(
         self,
@@ -99,7 +119,13 @@ class PortalService:
                 "PeeringDB says this network is never reachable via route servers "
                 "(info_never_via_route_servers); peering here contradicts that"
             )
-        return AsnView(asn, network, current, pending, change, status, check, warnings)
+        suggested = None
+        if network is not None:
+            try:
+                suggested = self.max_prefix(network, load_files(main).exchange.model.policy)
+            except ValidationFailed:
+                suggested = None
+        return AsnView(asn, network, current, pending, change, status, check, warnings, suggested)
 
     async def submit(
         self,
@@ -196,11 +222,6 @@ class PortalService:
             except LanFull as exc:
                 raise RequestRefused(f"{exc}; contact the IX admins") from None
             connections = ({"zerotier_node_id": node_id, "ipv4": ipv4, "ipv6": ipv6},)
-        policy = exchange.policy
-
-        def limit(value: int | None, floor: int, ceiling: int) -> int:
-            return min(max(value or 0, floor), ceiling)
-
         data = {
             "asn": asn,
             "name": safe_name(network.name, asn),
@@ -211,18 +232,7 @@ class PortalService:
             "connections": [
                 {k: str(v) for k, v in c.items() if v is not None} for c in connections
             ],
-            "max_prefix": MaxPrefix(
-                ipv4=limit(
-                    network.info_prefixes4,
-                    self.settings.max_prefix_floor_v4,
-                    policy.ipv4.max_prefix_ceiling,
-                ),
-                ipv6=limit(
-                    network.info_prefixes6,
-                    self.settings.max_prefix_floor_v6,
-                    policy.ipv6.max_prefix_ceiling,
-                ),
-            ).model_dump(),
+            "max_prefix": self.max_prefix(network, exchange.policy).model_dump(),
             "requested_by": RequestedBy(peeringdb_user_id=user.id, date=date.today()).model_dump(),
         }
         try:
