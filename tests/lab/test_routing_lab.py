@@ -72,6 +72,7 @@ filter out4 {{
 {prepends}
   }}
   if net = 23.6.6.0/24 then bgp_path.prepend(64512);
+{control}
   bgp_path.prepend(64500);
   accept;
 }}
@@ -97,11 +98,31 @@ protocol bgp rs6 {{
 """
 
 
+# Announcement control (Euro-IX) and RFC 1997: prefix -> (what m1 attaches, reaches m2, reaches m3)
+CONTROL = {
+    "23.9.1.0/24": ("bgp_community.add((0, 64501));", False, True),  # not to AS64501
+    "23.9.2.0/24": ("bgp_large_community.add((64511, 0, 64501));", False, True),  # same, large
+    "23.9.3.0/24": (
+        "bgp_community.add((0, 64511)); bgp_community.add((64511, 64502));",
+        False,
+        True,
+    ),  # only to AS64502
+    "23.9.4.0/24": ("bgp_large_community.add((64511, 0, 0));", False, False),  # to nobody
+    "23.9.5.0/24": ("bgp_community.add((65535, 65281));", False, False),  # NO_EXPORT
+    "23.9.6.0/24": ("bgp_community.add((65502, 64501));", True, True),  # prepend 2x to AS64501
+}
+
+
 def m1_config() -> str:
-    routes4 = [*ARRIVE_V4, *FILTERED_V4]
+    routes4 = [*ARRIVE_V4, *FILTERED_V4, *CONTROL]
     routes6 = [*ARRIVE_V6, *FILTERED_V6]
     prepends = "\n".join("    bgp_path.prepend(64500);" for _ in range(40))
-    return M1.format(routes4=statics(routes4), routes6=statics(routes6), prepends=prepends)
+    control = "\n".join(
+        f"  if net = {prefix} then {{ {action} }}" for prefix, (action, _, _) in CONTROL.items()
+    )
+    return M1.format(
+        routes4=statics(routes4), routes6=statics(routes6), prepends=prepends, control=control
+    )
 
 
 @dataclass
@@ -244,7 +265,24 @@ def test_rejected_routes_do_not_arrive_and_carry_their_reason(lab: Lab) -> None:
 
 def test_route_server_itself_accepts_only_the_good_routes(lab: Lab) -> None:
     accepted = lab.rs.routes("table", "master4", "protocol", name(64500, "ipv4"))
-    assert set(accepted) == set(ARRIVE_V4)
+    assert set(accepted) == set(ARRIVE_V4) | set(CONTROL)
+
+
+def test_announcement_control_and_well_known_communities(lab: Lab) -> None:
+    def at(asn: int) -> dict[str, str]:
+        return lab.members[asn].routes("table", "master4", "protocol", "rs4")
+
+    wait_for("control routes at m3", lambda: "23.9.1.0/24" in at(64502), timeout=30)
+    time.sleep(1)
+    m2, m3 = at(64501), at(64502)
+    for prefix, (_, to_m2, to_m3) in CONTROL.items():
+        assert (prefix in m2) == to_m2, (prefix, "m2", m2.get(prefix))
+        assert (prefix in m3) == to_m3, (prefix, "m3", m3.get(prefix))
+    # Prepended twice towards AS64501 only; the control community itself is stripped.
+    assert _path(m2["23.9.6.0/24"]) == ["64500", "64500", "64500"]
+    assert _path(m3["23.9.6.0/24"]) == ["64500"]
+    assert "65502" not in m2["23.9.6.0/24"]
+    assert "(64511, 0, 64501)" not in m3["23.9.2.0/24"] and "(0, 64501)" not in m3["23.9.1.0/24"]
 
 
 def test_roa_change_withdraws_without_session_reset(lab: Lab) -> None:
