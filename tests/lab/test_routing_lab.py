@@ -110,6 +110,7 @@ CONTROL = {
     "23.9.4.0/24": ("bgp_large_community.add((64511, 0, 0));", False, False),  # to nobody
     "23.9.5.0/24": ("bgp_community.add((65535, 65281));", False, False),  # NO_EXPORT
     "23.9.6.0/24": ("bgp_community.add((65502, 64501));", True, True),  # prepend 2x to AS64501
+    "23.9.7.0/24": ("bgp_community.add((65535, 0));", True, True),  # GRACEFUL_SHUTDOWN
 }
 
 
@@ -283,6 +284,10 @@ def test_announcement_control_and_well_known_communities(lab: Lab) -> None:
     assert _path(m3["23.9.6.0/24"]) == ["64500"]
     assert "65502" not in m2["23.9.6.0/24"]
     assert "(64511, 0, 64501)" not in m3["23.9.2.0/24"] and "(0, 64501)" not in m3["23.9.1.0/24"]
+    # RFC 8326: the route server prefers every alternative to a route in graceful shutdown.
+    on_rs = lab.rs.routes("table", "master4", "protocol", name(64500, "ipv4"))
+    assert "BGP.local_pref: 0" in on_rs["23.9.7.0/24"]
+    assert "BGP.local_pref: 100" in on_rs["23.9.6.0/24"]
 
 
 def test_roa_change_withdraws_without_session_reset(lab: Lab) -> None:
