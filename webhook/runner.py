@@ -62,12 +62,6 @@ class ApplyRunner:
             if not self._pending:
                 return
 
-    async def wait_idle(self, timeout: float = 60) -> None:
-        """Wait until no run is in progress (for tests and shutdown)."""
-        deadline = time.monotonic() + timeout
-        while self.running and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
-
     def status(self) -> dict[str, Any]:
         """The status endpoint's body."""
         return {

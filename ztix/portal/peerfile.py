@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import yaml
 
@@ -47,8 +46,3 @@ def render_peer(peer: Peer) -> str:
     return HEADER + yaml.safe_dump(
         ordered, sort_keys=False, default_flow_style=False, allow_unicode=False
     )
-
-
-def requested_by(user_id: int, today: date) -> dict[str, object]:
-    """The provenance block."""
-    return {"peeringdb_user_id": user_id, "date": today}
