@@ -33,8 +33,10 @@ _EMAIL = re.compile(
 )
 # Free text: printable ASCII without quote, backslash, braces, semicolon, '#' or '*', so that it is
 # inert inside a BIRD string, a comment or Markdown, whatever a template does with it.
-_SAFE_TEXT = re.compile(r"[A-Za-z0-9 .,:_&()'/+@!?=-]*")
-_SAFE_TEXT_SCHEMA = "^[A-Za-z0-9 .,:_&()'/+@!?=-]+$"
+_SAFE_CLASS = "A-Za-z0-9 .,:_&()'/+@!?=-"
+_SAFE_TEXT = re.compile(f"[{_SAFE_CLASS}]*")
+_UNSAFE_RUN = re.compile(f"[^{_SAFE_CLASS}]+")
+_SAFE_TEXT_SCHEMA = f"^[{_SAFE_CLASS}]+$"
 _SAFE_TEXT_CHARS = "letters, digits, spaces and . , : _ & ( ) ' / + @ ! ? = -"
 # RPSL as-set names (RFC 2622 section 5.1, hierarchical names RFC 2725), with the IRR-source
 # prefix PeeringDB's irr_as_set field carries in practice ("RIPE::AS-FOO").
@@ -153,8 +155,18 @@ def _split_as_sets(value: Any) -> Any:
     return value
 
 
+def is_as_set(value: str) -> bool:
+    """Whether `value` is one AS-SET name in a form PeeringDB really has."""
+    return len(value) <= 128 and _AS_SET.fullmatch(value) is not None
+
+
+def make_safe_text(value: str) -> str:
+    """`value` with every run of disallowed characters replaced by one space, trimmed."""
+    return " ".join(_UNSAFE_RUN.sub(" ", value).split())
+
+
 def _check_as_set(value: str) -> str:
-    if len(value) > 128 or not _AS_SET.fullmatch(value):
+    if not is_as_set(value):
         raise ValueError(f"{value!r} is not an AS-SET (forms: AS-FOO, RIPE::AS-FOO, AS3320:AS-FOO)")
     return value
 

@@ -6,23 +6,22 @@ import re
 
 import yaml
 
-from ztix.fields import _AS_SET  # the same AS-SET grammar the validator uses
+from ztix.fields import is_as_set, make_safe_text
 from ztix.models import Peer
 
 HEADER = "# yaml-language-server: $schema=../ztix/schemas/peer.schema.json\n"
-_UNSAFE = re.compile(r"[^A-Za-z0-9 .,:_&()'/+@!?=-]+")
 
 
 def safe_name(name: str, asn: int) -> str:
     """PeeringDB's network name reduced to the characters a peer file allows."""
-    cleaned = " ".join(_UNSAFE.sub(" ", name).split())[:100].strip()
+    cleaned = make_safe_text(name)[:100].strip()
     return cleaned or f"AS{asn}"
 
 
 def as_sets(irr_as_set: str) -> tuple[str, ...]:
     """The valid AS-SETs from PeeringDB's irr_as_set (invalid ones are left out)."""
     parts = [p for p in re.split(r"[\s,]+", irr_as_set) if p]
-    return tuple(p for p in parts if len(p) <= 128 and _AS_SET.fullmatch(p))
+    return tuple(p for p in parts if is_as_set(p))
 
 
 def render_peer(peer: Peer) -> str:
