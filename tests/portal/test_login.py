@@ -90,3 +90,38 @@ def test_session_cookie_flags(portal: Portal) -> None:
     response = portal.client.get("/login", follow_redirects=False)
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+def test_many_networks_keep_the_cookie_small(portal: Portal) -> None:
+    from tests.portal.op import USERS  # noqa: PLC0415
+
+    networks = [
+        {
+            "id": 100000 + i,
+            "name": f"Subsidiary Network Number {i}",
+            "asn": 4200000000 + i,
+            "perms": 1,
+        }
+        for i in range(300)
+    ]
+    portal.op.set_users({**USERS, "bigorg": {**USERS["alex"], "networks": networks}})
+    try:
+        portal.login("bigorg")
+    finally:
+        portal.op.set_users(USERS)
+    cookie = portal.client.cookies.get("ztix_session")
+    assert cookie is not None and len(cookie) < 1000  # browsers drop cookies over 4 KiB
+    page = portal.client.get("/").text
+    assert page.count("you have read-only access") == 300
+
+
+def test_logout_forgets_the_login_on_the_server(portal: Portal) -> None:
+    portal.login("alex")
+    stolen = dict(portal.client.cookies)
+    portal.client.post("/logout", data={"csrf": portal.csrf()})
+    portal.client.cookies.clear()
+    for name, value in stolen.items():
+        portal.client.cookies.set(name, value)
+    # The old cookie is still validly signed, but the login it pointed to is gone.
+    assert "Log in with PeeringDB" in portal.client.get("/").text
+    assert portal.client.get("/asn/64502").status_code == 401

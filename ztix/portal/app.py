@@ -29,6 +29,7 @@ from ztix.errors import AdapterError, ValidationFailed
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.access import NetworkAccess, User, from_claims
 from ztix.portal.service import PortalService, RequestRefused
+from ztix.portal.sessions import LoggedIn, SessionStore
 from ztix.portal.settings import PortalSettings
 from ztix.render import TEMPLATES
 
@@ -73,13 +74,18 @@ class Portal:
         self.provider = provider
         self.env = env
         self.submissions: dict[int, deque[float]] = {}
+        self.sessions = SessionStore(settings.session_max_age)
+
+    def login_state(self, request: Request) -> LoggedIn | None:
+        """The server-side state of this browser's login, if any."""
+        return self.sessions.get(request.session.get("sid"))
 
     # ------------------------------------------------------------------ helpers
     def page(self, name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a page with the session's user and CSRF token."""
-        session = request.session
+        state = self.login_state(request)
         html = self.env.get_template(name).render(
-            user=session.get("user"), csrf=session.get("csrf", ""), **context
+            user=state.user if state else None, csrf=request.session.get("csrf", ""), **context
         )
         return HTMLResponse(html, status_code=status)
 
@@ -95,13 +101,12 @@ class Portal:
         extra = {"problems": problems} if problems else {}
         return self.page("error.html", request, status, title=title, message=message, **extra)
 
-    @staticmethod
-    def current(request: Request) -> tuple[User, list[NetworkAccess]] | None:
-        """The logged-in user and networks from the signed session."""
-        data = request.session.get("user")
-        if not data:
+    def current(self, request: Request) -> tuple[User, list[NetworkAccess]] | None:
+        """The logged-in user and their networks."""
+        state = self.login_state(request)
+        if state is None:
             return None
-        return User(**data), [NetworkAccess(**n) for n in request.session.get("networks", [])]
+        return User(**state.user), [NetworkAccess(**n) for n in state.networks]
 
     @staticmethod
     async def csrf_ok(request: Request) -> bool:
@@ -173,20 +178,21 @@ class Portal:
         if str(info.get("sub")) != str(claims.get("sub")):
             return self.error(request, 400, "Login failed", "The user info is for another user.")
         user, networks = from_claims({**claims, **info})
+        self.sessions.drop(request.session.get("sid"))
         request.session.clear()  # a fresh session at login (no fixation)
-        request.session.update(
-            user=asdict(user),
-            networks=[asdict(n) for n in networks],
-            token={"access_token": token["access_token"], "token_type": "Bearer"},
-            csrf=secrets.token_urlsafe(32),
-            login_at=int(time.time()),
+        sid = self.sessions.create(
+            asdict(user),
+            [asdict(n) for n in networks],
+            {"access_token": token["access_token"], "token_type": "Bearer"},
         )
+        request.session.update(sid=sid, csrf=secrets.token_urlsafe(32))
         return RedirectResponse("/", status_code=303)
 
     async def logout(self, request: Request) -> Response:
         """Forget the session."""
         if not await self.csrf_ok(request):
             return self.error(request, 403, "Refused", "The form had no valid CSRF token.")
+        self.sessions.drop(request.session.get("sid"))
         request.session.clear()
         return RedirectResponse("/", status_code=303)
 
@@ -218,7 +224,8 @@ class Portal:
             return checked
         user = checked[0]
         try:  # the permission is checked again now, not only at login
-            info = await self.provider.userinfo(token=request.session.get("token"))
+            state = self.login_state(request)
+            info = await self.provider.userinfo(token=state.token if state else None)
         except (OAuthError, httpx.HTTPError):
             return self.error(request, 401, "Log in again", "Your PeeringDB login has expired.")
         access = next((n for n in from_claims(info)[1] if n.asn == asn), None)
