@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from ztix.ports import ZeroTierProvider
 from ztix.render import render_all, templates_for
 from ztix.report import plan_markdown, plan_text
 from ztix.schema import SCHEMA_FILES, dump, json_schemas
-from ztix.settings import Settings
+from ztix.settings import Settings, load_settings
 from ztix.zerotier import run as zerotier_run
 from ztix.zerotier.central import CentralProvider
 from ztix.zerotier.controller import ControllerProvider
@@ -124,13 +125,13 @@ async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_zerotier(args: argparse.Namespace) -> int:
     """Plan or apply the ZeroTier network against the files."""
-    return asyncio.run(_zerotier(args, Settings()))
+    return asyncio.run(_zerotier(args, load_settings(Settings, "ZTIX_")))
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     """Plan a change: offline against --base, or against the live systems with --live."""
     if args.live:
-        return asyncio.run(_plan_live(args, Settings()))
+        return asyncio.run(_plan_live(args, load_settings(Settings, "ZTIX_")))
     if not args.base:
         raise SettingsError("give --base REF (e.g. origin/main) or --live")
     head = load(args.repo)  # invalid files fail here with located problems
@@ -193,7 +194,7 @@ def build_deployer(settings: Settings, *, required: bool) -> SshDeployer | None:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     """Validate, then ZeroTier, route servers, and deauthorizations; write the reports."""
-    return asyncio.run(_apply(args, Settings()))
+    return asyncio.run(_apply(args, load_settings(Settings, "ZTIX_")))
 
 
 async def _apply(args: argparse.Namespace, settings: Settings) -> int:
@@ -238,25 +239,22 @@ def cmd_webhook(args: argparse.Namespace) -> int:
     from webhook.app import create_app  # noqa: PLC0415
     from webhook.settings import WebhookSettings  # noqa: PLC0415
 
-    try:
-        settings = WebhookSettings()  # required values come from the environment
-    except ValueError as exc:
-        raise SettingsError(
-            f"webhook settings: {exc}; set ZTIX_WEBHOOK_FORGE, ZTIX_WEBHOOK_SECRET and "
-            "ZTIX_WEBHOOK_REPO_URL"
-        ) from None
+    settings = load_settings(WebhookSettings, "ZTIX_WEBHOOK_")
     return _serve(create_app(settings), args)
 
 
 def cmd_portal(args: argparse.Namespace) -> int:
     """Serve the member portal (settings from ZTIX_PORTAL_*)."""
-    from ztix.portal.app import create_app  # noqa: PLC0415
+    with warnings.catch_warnings():
+        # authlib announces its move to httpx2 at import; operators cannot act on that. Its
+        # deprecate module installs an "always" filter when imported, so ours goes in after it.
+        import authlib.deprecate  # noqa: F401, PLC0415
+
+        warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+        from ztix.portal.app import create_app  # noqa: PLC0415
     from ztix.portal.settings import PortalSettings  # noqa: PLC0415
 
-    try:
-        settings = PortalSettings()  # required values come from the environment
-    except ValueError as exc:
-        raise SettingsError(f"portal settings: {exc}") from None
+    settings = load_settings(PortalSettings, "ZTIX_PORTAL_")
     return _serve(create_app(settings), args)
 
 

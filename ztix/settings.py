@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import asyncssh
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ztix.errors import SettingsError
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], prefix: str) -> S:
+    """Build settings from the environment; errors name the variables, never their values."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: "
+            f"{'is not set' if e['type'] == 'missing' else e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise SettingsError(f"settings: {problems}") from None
 
 
 class Settings(BaseSettings):
