@@ -135,3 +135,15 @@ def test_a_new_exchange_plans_against_nothing(
 def test_unknown_base_is_a_clear_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["plan", "--repo", str(repo), "--base", "nope"]) == 2
     assert "unknown revision 'nope'" in capsys.readouterr().err
+
+
+def test_an_invalid_base_is_named_as_such(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "peers" / "AS64501.yaml").write_text("asn: 64501\n")
+    git(repo, "-c", "user.email=t@example.net", "-c", "user.name=t", "commit", "-qam", "broken")
+    (repo / "peers" / "AS64501.yaml").write_text((DATA / "peers" / "AS64501.yaml").read_text())
+    assert main(["plan", "--repo", str(repo), "--base", "HEAD"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "the base revision HEAD does not validate (3 problems, first: peers/AS64501.yaml:1:1:"
+        in err
+    )

@@ -136,7 +136,14 @@ def cmd_plan(args: argparse.Namespace) -> int:
         raise SettingsError("give --base REF (e.g. origin/main) or --live")
     head = load(args.repo)  # invalid files fail here with located problems
     base_files = files_at(args.repo, args.base)
-    base = None if EXCHANGE_FILE not in base_files else load_files(base_files)
+    try:
+        base = None if EXCHANGE_FILE not in base_files else load_files(base_files)
+    except ValidationFailed as exc:
+        first = "; ".join(str(p) for p in exc.problems[:3])
+        raise SettingsError(
+            f"the base revision {args.base} does not validate ({len(exc.problems)} problems, "
+            f"first: {first}); plan against a revision that does"
+        ) from None
     templates = templates_for(args.repo)
     planned = plan(base, head, args.base, templates)
     if args.format == "json":
