@@ -39,6 +39,12 @@ class RecordingDeployer:
         self.deployed[target.name] = config
         return DeployResult(target.name, "deployed", sha256=sha256(config))
 
+    async def deploy_all(self, jobs: list[tuple[Target, str]], canary: str) -> list[DeployResult]:
+        results = [await self.deploy(t, c) for t, c in jobs if t.name == canary]
+        if all(r.ok for r in results):
+            results += [await self.deploy(t, c) for t, c in jobs if t.name != canary]
+        return results
+
     async def status(self, target: Target, config: str) -> DeployResult:
         self.events.append(f"status {target.name}")
         same = self.deployed.get(target.name) == config

@@ -10,6 +10,8 @@ Per route server, under a remote lock (`flock`, released by the remote kernel if
  6. health: BIRD answers, and the sessions of unchanged peers that were Established still are;
  7. `birdc configure confirm`, then write the stamp; on any failure: put the previous file back,
     `birdc configure undo`, and report why.
+With several route servers, steps 1-2 run on all of them first (nothing changes anywhere unless
+every one accepts its config), then steps 3-7 on the canary, then on the rest in parallel.
 A deploy interrupted after step 4 leaves a valid but unconfirmed file: the stamp does not match,
 so the next apply deploys it again instead of skipping it.
 """
@@ -17,10 +19,11 @@ so the next apply deploys it again instead of skipping it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import re
 import shlex
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
     from ztix.ports import RouteServerDeployer
 
 Action = Literal["unchanged", "deployed", "failed", "skipped", "would-deploy"]
-Hook = Callable[[str], Awaitable[None]]
+Hook = Callable[[str, str], Awaitable[None]]  # (route server, step)
 PROTOCOL_BLOCK = re.compile(r"^(protocol \S+ (\S+).*?^})", re.M | re.S)
 
 
@@ -135,7 +138,7 @@ class SshDeployer:
     async def _step(self, result: DeployResult, step: str) -> None:
         result.steps.append(step)
         if self._hook is not None:
-            await self._hook(step)
+            await self._hook(result.route_server, step)
 
     async def _connect(self, target: Target) -> asyncssh.SSHClientConnection:
         if self.client_key is None:
@@ -194,100 +197,81 @@ class SshDeployer:
             result.action, result.detail = "would-deploy", "deployed but never confirmed"
         return result
 
+    @contextlib.asynccontextmanager
+    async def _opened(
+        self, target: Target, result: DeployResult
+    ) -> AsyncIterator[tuple[asyncssh.SSHClientConnection, asyncssh.SFTPClient]]:
+        """Connected (host key pinned), holding the route server's deploy lock, with SFTP."""
+        async with await self._connect(target) as conn:
+            await self._step(result, "connected")
+            async with self._lock(conn, target, result), conn.start_sftp_client() as sftp:
+                yield conn, sftp
+
     async def deploy(self, target: Target, config: str) -> DeployResult:
         """Deploy `config` to one route server; never raises for a failed deploy, reports it."""
         result = DeployResult(target.name, "failed", sha256=sha256(config))
-        try:
-            async with await self._connect(target) as conn:
-                await self._step(result, "connected")
-                async with self._lock(conn, target, result):
-                    await self._deploy_locked(conn, target, config, result)
-        except DeployError as exc:
-            result.action, result.detail = "failed", str(exc)
-        except (OSError, asyncssh.Error, TimeoutError) as exc:
-            result.action = "failed"
-            last = result.steps[-1] if result.steps else "connect"
-            result.detail = (
-                f"{target.name}: connection lost after step '{last}' "
-                f"({_why(exc)}); the live file is the old or the new config, never a partial one, "
-                "and an unconfirmed reconfigure is undone by BIRD itself"
-            )
+        with _reported(target, result):
+            async with self._opened(target, result) as (conn, sftp):
+                change = _Change(self, target, config, conn=conn, sftp=sftp, result=result)
+                if await change.prepare():
+                    await change.commit()
         return result
+
+    async def deploy_all(
+        self, jobs: Sequence[tuple[Target, str]], canary: str
+    ) -> list[DeployResult]:
+        """Prepare every route server (upload, check), then the canary, then the rest at once.
+
+        Nothing changes anywhere unless every route server is reachable, locked and accepts
+        its new config in `configure check`; the others change only if the canary ended well.
+        """
+        results = {t.name: DeployResult(t.name, "failed", sha256=sha256(c)) for t, c in jobs}
+        changes: dict[str, _Change] = {}
+        async with contextlib.AsyncExitStack() as stack:
+            ready: set[str] = set()
+
+            async def prepare(target: Target, config: str) -> None:
+                result = results[target.name]
+                with _reported(target, result):
+                    conn, sftp = await stack.enter_async_context(self._opened(target, result))
+                    change = _Change(self, target, config, conn=conn, sftp=sftp, result=result)
+                    if await change.prepare():
+                        changes[target.name] = change
+                    ready.add(target.name)  # prepared, or already current
+
+            await asyncio.gather(*(prepare(t, c) for t, c in jobs))
+            refused = sorted(name for name in results if name not in ready)
+            if refused:
+                await self._hold_back(changes, f"{', '.join(refused)} failed before any change")
+                return sorted(results.values(), key=lambda r: r.route_server)
+            first = [changes[n] for n in changes if n == canary]
+            for change in first:
+                with _reported(change.target, change.result):
+                    await change.commit()
+            if any(not change.result.ok for change in first):
+                rest = {n: c for n, c in changes.items() if n != canary}
+                await self._hold_back(rest, f"the canary {canary} failed")
+                return sorted(results.values(), key=lambda r: r.route_server)
+
+            async def commit(change: _Change) -> None:
+                with _reported(change.target, change.result):
+                    await change.commit()
+
+            await asyncio.gather(*(commit(c) for n, c in changes.items() if n != canary))
+        return sorted(results.values(), key=lambda r: r.route_server)
+
+    async def _hold_back(self, changes: dict[str, _Change], why: str) -> None:
+        """Withdraw prepared changes: remove their uploads and say why nothing was done."""
+        for change in changes.values():
+            with contextlib.suppress(OSError, asyncssh.Error):
+                await change.abort()
+            change.result.action = "skipped"
+            change.result.detail = f"not deployed: {why}; this route server was not changed"
 
     def _lock(
         self, conn: asyncssh.SSHClientConnection, target: Target, result: DeployResult
     ) -> _RemoteLock:
         return _RemoteLock(self, conn, target, result)
-
-    async def _deploy_locked(
-        self, conn: asyncssh.SSHClientConnection, target: Target, config: str, result: DeployResult
-    ) -> None:
-        live_path = target.config_path
-        new_path, prev_path = live_path + ".ztix-new", live_path + ".ztix-prev"
-        stamp_path = live_path + ".ztix-confirmed"
-        async with conn.start_sftp_client() as sftp:
-            live = await _read(sftp, live_path)
-            stamp = await _read(sftp, stamp_path)
-            if (
-                live is not None
-                and sha256(live) == result.sha256
-                and ((stamp or "").strip() == result.sha256)
-            ):
-                result.action, result.detail = "unchanged", "the deployed config is current"
-                return
-            async with sftp.open(new_path, "w") as handle:
-                await handle.write(config)
-            await self._step(result, "uploaded")
-            check = await self._birdc(
-                conn, target, "configure", "check", f'"{new_path}"', check=False
-            )
-            if "Configuration OK" not in check:
-                await sftp.remove(new_path)
-                raise DeployError(
-                    f"{target.name}: BIRD refused the new config, the live config is untouched: "
-                    f"{_flat(check)}"
-                )
-            await self._step(result, "checked")
-            before = established(await self._birdc(conn, target, "show", "protocols"))
-            old_blocks = protocol_blocks(live or "")
-            new_blocks = protocol_blocks(config)
-            # Sessions whose block did not change must survive the reconfigure.
-            watched = sorted(
-                name
-                for name in before
-                if name in new_blocks and old_blocks.get(name) == new_blocks[name]
-            )
-            if live is not None:
-                async with sftp.open(prev_path, "w") as handle:
-                    await handle.write(live)
-            await sftp.posix_rename(new_path, live_path)
-            await self._step(result, "replaced")
-            try:
-                reply = await self._birdc(
-                    conn,
-                    target,
-                    "configure",
-                    f'"{live_path}"',
-                    "timeout",
-                    str(self.settings.confirm_timeout),
-                    check=False,
-                )
-                if "Reconfigur" not in reply:
-                    raise DeployError(f"{target.name}: BIRD did not reconfigure: {_flat(reply)}")
-                await self._step(result, "reconfigured")
-                await self._healthy(conn, target, watched)
-                await self._step(result, "healthy")
-                confirm = await self._birdc(conn, target, "configure", "confirm", check=False)
-                if "confirmed" not in confirm and "Nothing to do" not in confirm:
-                    raise DeployError(f"{target.name}: BIRD did not confirm: {_flat(confirm)}")
-            except DeployError as exc:
-                restored = await self._restore(conn, sftp, target, live, prev_path)
-                raise DeployError(f"{exc}; {restored}") from None
-            async with sftp.open(stamp_path, "w") as handle:
-                await handle.write(result.sha256 + "\n")
-            await self._step(result, "confirmed")
-        result.action = "deployed"
-        result.detail = f"{len(watched)} established sessions of unchanged peers stayed up"
 
     async def _healthy(
         self, conn: asyncssh.SSHClientConnection, target: Target, watched: Sequence[str]
@@ -332,6 +316,114 @@ class SshDeployer:
                 f"{self.settings.confirm_timeout} s"
             )
         return "; ".join(notes)
+
+
+class _Change:
+    """One route server's change, in two phases so that all can be prepared before any applies."""
+
+    def __init__(
+        self,
+        deployer: SshDeployer,
+        target: Target,
+        config: str,
+        *,
+        conn: asyncssh.SSHClientConnection,
+        sftp: asyncssh.SFTPClient,
+        result: DeployResult,
+    ) -> None:
+        self.deployer, self.target, self.config = deployer, target, config
+        self.conn, self.sftp, self.result = conn, sftp, result
+        self.live: str | None = None
+        self.new_path = target.config_path + ".ztix-new"
+        self.prev_path = target.config_path + ".ztix-prev"
+        self.stamp_path = target.config_path + ".ztix-confirmed"
+
+    async def _birdc(self, *words: str) -> str:
+        return await self.deployer._birdc(self.conn, self.target, *words, check=False)
+
+    async def prepare(self) -> bool:
+        """Upload and `configure check` the new config; False if there is nothing to do."""
+        target, result = self.target, self.result
+        self.live = await _read(self.sftp, target.config_path)
+        stamp = await _read(self.sftp, self.stamp_path)
+        if (
+            self.live is not None
+            and sha256(self.live) == result.sha256
+            and ((stamp or "").strip() == result.sha256)
+        ):
+            result.action, result.detail = "unchanged", "the deployed config is current"
+            return False
+        async with self.sftp.open(self.new_path, "w") as handle:
+            await handle.write(self.config)
+        await self.deployer._step(result, "uploaded")
+        check = await self._birdc("configure", "check", f'"{self.new_path}"')
+        if "Configuration OK" not in check:
+            await self.sftp.remove(self.new_path)
+            raise DeployError(
+                f"{target.name}: BIRD refused the new config, the live config is untouched: "
+                f"{_flat(check)}"
+            )
+        await self.deployer._step(result, "checked")
+        return True
+
+    async def abort(self) -> None:
+        """Remove the prepared upload (the live config was never touched)."""
+        await self.sftp.remove(self.new_path)
+
+    async def commit(self) -> None:
+        """Replace atomically, reconfigure with a timeout, check health, confirm or restore."""
+        target, result, live = self.target, self.result, self.live
+        before = established(await self._birdc("show", "protocols"))
+        old_blocks, new_blocks = protocol_blocks(live or ""), protocol_blocks(self.config)
+        # Sessions whose block did not change must survive the reconfigure.
+        watched = sorted(
+            name
+            for name in before
+            if name in new_blocks and old_blocks.get(name) == new_blocks[name]
+        )
+        if live is not None:
+            async with self.sftp.open(self.prev_path, "w") as handle:
+                await handle.write(live)
+        await self.sftp.posix_rename(self.new_path, target.config_path)
+        await self.deployer._step(result, "replaced")
+        try:
+            timeout = str(self.deployer.settings.confirm_timeout)
+            reply = await self._birdc("configure", f'"{target.config_path}"', "timeout", timeout)
+            if "Reconfigur" not in reply:
+                raise DeployError(f"{target.name}: BIRD did not reconfigure: {_flat(reply)}")
+            await self.deployer._step(result, "reconfigured")
+            await self.deployer._healthy(self.conn, target, watched)
+            await self.deployer._step(result, "healthy")
+            confirm = await self._birdc("configure", "confirm")
+            if "confirmed" not in confirm and "Nothing to do" not in confirm:
+                raise DeployError(f"{target.name}: BIRD did not confirm: {_flat(confirm)}")
+        except DeployError as exc:
+            restored = await self.deployer._restore(
+                self.conn, self.sftp, target, live, self.prev_path
+            )
+            raise DeployError(f"{exc}; {restored}") from None
+        async with self.sftp.open(self.stamp_path, "w") as handle:
+            await handle.write(result.sha256 + "\n")
+        await self.deployer._step(result, "confirmed")
+        result.action = "deployed"
+        result.detail = f"{len(watched)} established sessions of unchanged peers stayed up"
+
+
+@contextlib.contextmanager
+def _reported(target: Target, result: DeployResult) -> Iterator[None]:
+    """Turn a failed step into the result's action and detail instead of an exception."""
+    try:
+        yield
+    except DeployError as exc:
+        result.action, result.detail = "failed", str(exc)
+    except (OSError, asyncssh.Error, TimeoutError) as exc:
+        last = result.steps[-1] if result.steps else "connect"
+        result.action = "failed"
+        result.detail = (
+            f"{target.name}: connection lost after step '{last}' ({_why(exc)}); the live file is "
+            "the old or the new config, never a partial one, and an unconfirmed reconfigure is "
+            "undone by BIRD itself"
+        )
 
 
 class _RemoteLock:
@@ -408,16 +500,4 @@ async def deploy_all(
     deployer: RouteServerDeployer, jobs: Sequence[tuple[Target, str]], canary: str
 ) -> list[DeployResult]:
     """The canary first; the others in parallel only if the canary ended well."""
-    first = [job for job in jobs if job[0].name == canary]
-    rest = [job for job in jobs if job[0].name != canary]
-    results = [await deployer.deploy(*job) for job in first]
-    if any(not r.ok for r in results):
-        results += [
-            DeployResult(
-                t.name, "skipped", f"not deployed: the canary {canary} failed", sha256=sha256(c)
-            )
-            for t, c in rest
-        ]
-        return results
-    results += await asyncio.gather(*(deployer.deploy(*job) for job in rest))
-    return sorted(results, key=lambda r: r.route_server)
+    return await deployer.deploy_all(jobs, canary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ztix.zerotier.model import Member
@@ -47,4 +48,10 @@ class RouteServerDeployer(Protocol):
 
     async def status(self, target: Target, config: str) -> DeployResult:
         """Compare without changing anything."""
+        ...
+
+    async def deploy_all(
+        self, jobs: Sequence[tuple[Target, str]], canary: str
+    ) -> list[DeployResult]:
+        """Prepare all, then the canary, then the rest in parallel."""
         ...
