@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli import ztix
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
 from ztix.apply import ApplyReport, run_apply
@@ -140,19 +138,6 @@ def test_only_zerotier_leaves_route_servers_alone(fake: FakeController) -> None:
     )
     assert report.route_servers == []
     assert not [e for e in events if e.startswith(("deploy", "status"))]
-
-
-def ztix(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ZTIX_", "GITHUB_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "ztix.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**clean, **env},
-        cwd=cwd,
-    )
 
 
 def test_readme_dry_run_needs_no_credentials(tmp_path: Path) -> None:

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZTIX_")}
-    return subprocess.run(
-        [sys.executable, "-m", "ztix.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**clean, **env},
-    )
+from tests.cli import ztix
 
 
 def test_portal_settings_errors_never_show_secrets() -> None:
-    done = run(
+    done = ztix(
         "portal",
         env={
             "ZTIX_PORTAL_SESSION_SECRET": "too-short-but-secret",
@@ -35,13 +21,13 @@ def test_portal_settings_errors_never_show_secrets() -> None:
 
 
 def test_webhook_settings_errors_name_the_variables() -> None:
-    done = run("webhook", env={"ZTIX_WEBHOOK_FORGE": "bitbucket"})
+    done = ztix("webhook", env={"ZTIX_WEBHOOK_FORGE": "bitbucket"})
     assert done.returncode == 2
     assert "ZTIX_WEBHOOK_FORGE: Input should be 'github', 'gitlab' or 'gitea'" in done.stderr
     assert "ZTIX_WEBHOOK_SECRET: is not set" in done.stderr
 
 
 def test_a_malformed_number_names_the_variable() -> None:
-    done = run("apply", "--dry-run", env={"ZTIX_HTTP_TIMEOUT": "soon"})
+    done = ztix("apply", "--dry-run", env={"ZTIX_HTTP_TIMEOUT": "soon"})
     assert done.returncode == 2
     assert "ZTIX_HTTP_TIMEOUT: Input should be a valid number" in done.stderr

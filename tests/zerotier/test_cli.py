@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import ztix
 from tests.fakes.zerotier_controller import FakeController
 from tests.zerotier.conftest import NWID
 
@@ -23,17 +24,6 @@ def fake() -> Iterator[FakeController]:
         yield server
     finally:
         server.close()
-
-
-def ztix(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ztix.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, **env},
-    )
 
 
 def test_plan_then_apply_then_noop(fake: FakeController) -> None:
