@@ -158,3 +158,20 @@ def test_a_repository_may_carry_its_own_templates(tmp_path: Path) -> None:
     assert main(["render", "--repo", str(repo), "--out", str(out)]) == 0
     assert "# our own policy" in (out / "rs1" / "bird.conf").read_text()
     assert templates_for(tmp_path / "elsewhere") == TEMPLATES  # the shipped ones otherwise
+
+
+def test_session_identity_includes_inherited_templates() -> None:
+    from ztix.deploy import protocol_blocks  # noqa: PLC0415
+
+    config = configs(load_files(repo_files()))["rs1"]
+    blocks = protocol_blocks(config)
+    sessions = {"AS64500_a000000001_v4", "AS64500_a000000001_v6", "AS64501_a000000002_v4"}
+    assert sessions | {"rtr1"} <= set(blocks)
+    session = blocks["AS64500_a000000001_v4"]
+    assert "template bgp rs_member_ipv4 from rs_member" in session
+    assert "template bgp rs_member {" in session
+    # A template change is a change of every session that uses it; a filter change is not.
+    changed_template = config.replace("    secondary on;", "    secondary off;")
+    assert protocol_blocks(changed_template)["AS64500_a000000001_v4"] != session
+    changed_filter = config.replace("bgp_path.len > 32", "bgp_path.len > 33")
+    assert protocol_blocks(changed_filter)["AS64500_a000000001_v4"] == session

@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 Action = Literal["unchanged", "deployed", "failed", "skipped", "would-deploy"]
 Hook = Callable[[str, str], Awaitable[None]]  # (route server, step)
-PROTOCOL_BLOCK = re.compile(r"^(protocol \S+ (\S+).*?^})", re.M | re.S)
+# A top-level `protocol` or `template` block: kind, type, name, optional `from` template.
+BLOCK = re.compile(r"^((protocol|template) \S+ (\S+)(?: from (\S+))?.*?^})", re.M | re.S)
 
 
 class DeployError(AdapterError):
@@ -108,8 +109,25 @@ def sha256(text: str) -> str:
 
 
 def protocol_blocks(config: str) -> dict[str, str]:
-    """Protocol name -> its whole block, from a config text."""
-    return {name: block for block, name in PROTOCOL_BLOCK.findall(config)}
+    """Protocol name -> its block plus the blocks of the templates it inherits from.
+
+    Two configs give a protocol the same text here exactly when nothing that BIRD would apply to
+    that session changed in its own block or its templates (shared filter functions are not
+    part of it: BIRD reloads filters without resetting sessions).
+    """
+    templates: dict[str, tuple[str, str]] = {}
+    protocols: dict[str, tuple[str, str]] = {}
+    for block, kind, name, parent in BLOCK.findall(config):
+        (templates if kind == "template" else protocols)[name] = (block, parent)
+    out = {}
+    for name, (block, first) in protocols.items():
+        text, seen, parent = block, set(), first
+        while parent and parent in templates and parent not in seen:
+            seen.add(parent)
+            parent_block, parent = templates[parent]
+            text += "\n" + parent_block
+        out[name] = text
+    return out
 
 
 def established(show_protocols: str) -> set[str]:

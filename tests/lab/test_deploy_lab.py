@@ -240,6 +240,25 @@ def test_a_failing_health_check_is_undone_and_the_previous_file_restored(lab: De
     )
 
 
+def test_a_template_change_that_resets_sessions_is_not_mistaken_for_a_failure(
+    lab: DeployLab,
+) -> None:
+    live = lab.live("rs1")
+    # A session option in the shared template: every member session restarts, as intended.
+    text = live.replace(
+        "  enable route refresh on;\n}", "  enable route refresh on;\n  hold time 120;\n}"
+    )
+    assert text != live
+    result = deploy(lab, "rs1", text)
+    assert result.action == "deployed", result.detail
+    assert "0 established sessions of unchanged peers stayed up" in result.detail
+    wait_for(
+        "members back up",
+        lambda: all("Established" in lab.rs["rs1"].protocol(n)["info"] for n in MEMBERS),
+        timeout=60,
+    )
+
+
 def test_a_host_key_mismatch_changes_nothing(lab: DeployLab) -> None:
     live = lab.live("rs2")
     other = lab.sshd.client_public  # a valid key, but not this server's
