@@ -111,3 +111,31 @@ def test_mutation_validates_or_is_located(text: str) -> None:
 
 def test_the_unmutated_file_is_valid() -> None:
     load_files(repo_files({PATH: VALID}))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutations_of_ix_yaml_validate_or_are_located(data: st.DataObject) -> None:
+    original = repo_files()["ix.yaml"]
+    text = original
+    for _ in range(data.draw(st.integers(1, 3))):
+        lines = text.splitlines(keepends=True)
+        index = data.draw(st.integers(0, len(lines) - 1))
+        op = data.draw(st.sampled_from(["drop", "dup", "edit"]))
+        if op == "drop":
+            del lines[index]
+        elif op == "dup":
+            lines.insert(index, lines[index])
+        else:
+            line = lines[index]
+            cut = data.draw(st.integers(0, len(line)))
+            lines[index] = (
+                line[:cut] + data.draw(st.one_of(NASTY, st.text(max_size=5))) + line[cut:]
+            )
+        text = "".join(lines)
+    try:
+        load_files(repo_files({"ix.yaml": text}))
+    except ValidationFailed as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.line >= 1 and problem.col >= 1 and problem.message
