@@ -179,3 +179,27 @@ def test_invalid_files_exit_1_before_anything(tmp_path: Path) -> None:
     done = ztix("apply", "--dry-run", "--repo", str(repo), env={}, cwd=tmp_path)
     assert done.returncode == 1
     assert "ix.yaml:2:1: YAML syntax error" in done.stderr
+
+
+def test_zerotier_down_still_deploys_route_servers_and_reports_partial(
+    fake: FakeController,
+) -> None:
+    events: list[str] = []
+
+    async def go() -> ApplyReport:
+        provider = ControllerProvider(fake.url, "wrong-token", network_id=NWID)
+        try:
+            return await run_apply(
+                load_files(repo_files()),
+                commit="abc",
+                zerotier=provider,
+                deployer=RecordingDeployer(events),
+            )
+        finally:
+            await provider.aclose()
+
+    report = asyncio.run(go())
+    assert report.status == "partial"
+    assert events == ["deploy rs1"]
+    assert any("zerotier:" in f and "401" in f for f in report.failures)
+    assert fake.write_calls() == 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ztix.deploy import DeployError, DeployResult, Target, deploy_all, sha256
+from ztix.errors import AdapterError
 from ztix.loader import Repository
 from ztix.models import Exchange, Peer
 from ztix.ports import RouteServerDeployer, ZeroTierProvider
@@ -87,24 +88,9 @@ async def run_apply(
     zt_plan = None
 
     if do_zt:
-        if zerotier is None:
-            report.zerotier = _desired_only(exchange, peers, progress)
-        else:
-            zt_plan = await zerotier_run.plan(zerotier, exchange, peers)
-            report.zerotier = {
-                "network_id": zt_plan.network_id,
-                "summary": zt_plan.summary(),
-                "counts": zt_plan.counts(),
-                "network_keys": sorted(zt_plan.network.patch),
-                "members": [
-                    {"node_id": c.node_id, "action": c.action, "detail": c.detail}
-                    for c in zt_plan.members
-                ],
-                "writes": 0,
-            }
-            progress(zt_plan.summary())
-            if not dry_run:
-                await _zerotier_phase(zerotier, zt_plan, "authorize", report, progress)
+        zt_plan = await _zerotier_first(
+            zerotier, exchange, peers, report, progress=progress, dry_run=dry_run
+        )
 
     if do_rs:
         configs = render_all(exchange, peers, templates)
@@ -133,6 +119,44 @@ async def run_apply(
         else:
             await _zerotier_phase(zerotier, zt_plan, "deauthorize", report, progress)
     return report
+
+
+async def _zerotier_first(
+    zerotier: ZeroTierProvider | None,
+    exchange: Exchange,
+    peers: list[Peer],
+    report: ApplyReport,
+    *,
+    progress: Progress,
+    dry_run: bool,
+) -> zerotier_run.ZeroTierPlan | None:
+    """Read and plan the network, and (unless a dry run) authorize; None if it cannot be read."""
+    if zerotier is None:
+        report.zerotier = _desired_only(exchange, peers, progress)
+        return None
+    try:
+        planned = await zerotier_run.plan(zerotier, exchange, peers)
+    except AdapterError as exc:
+        # The route servers can still be brought in line: a new member's session just waits for
+        # its ZeroTier access, and a leaving member's session goes first anyway.
+        report.failures.append(f"zerotier: {exc}")
+        report.zerotier = {"summary": f"could not read the network: {exc}", "writes": 0}
+        progress(f"zerotier: could not read the network: {exc}")
+        return None
+    report.zerotier = {
+        "network_id": planned.network_id,
+        "summary": planned.summary(),
+        "counts": planned.counts(),
+        "network_keys": sorted(planned.network.patch),
+        "members": [
+            {"node_id": c.node_id, "action": c.action, "detail": c.detail} for c in planned.members
+        ],
+        "writes": 0,
+    }
+    progress(planned.summary())
+    if not dry_run:
+        await _zerotier_phase(zerotier, planned, "authorize", report, progress)
+    return planned
 
 
 def _desired_only(exchange: Exchange, peers: list[Peer], progress: Progress) -> dict[str, Any]:
