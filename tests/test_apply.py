@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -37,7 +37,9 @@ class RecordingDeployer:
         self.deployed[target.name] = config
         return DeployResult(target.name, "deployed", sha256=sha256(config))
 
-    async def deploy_all(self, jobs: list[tuple[Target, str]], canary: str) -> list[DeployResult]:
+    async def deploy_all(
+        self, jobs: Sequence[tuple[Target, str]], canary: str
+    ) -> list[DeployResult]:
         results = [await self.deploy(t, c) for t, c in jobs if t.name == canary]
         if all(r.ok for r in results):
             results += [await self.deploy(t, c) for t, c in jobs if t.name != canary]
