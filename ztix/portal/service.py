@@ -12,7 +12,7 @@ from pydantic import ValidationError as PydanticValidationError
 from ztix.changes.forge import ChangeInfo, Forge
 from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
 from ztix.errors import ValidationFailed, ZtixError
-from ztix.loader import Repository, load_files
+from ztix.loader import EXCHANGE_FILE, Repository, load_files
 from ztix.models import MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
@@ -43,14 +43,15 @@ class AsnView:
 
 
 def _peer_from(files: dict[str, str], asn: int) -> Peer | None:
+    """The peer file of `asn` in a tree, read with only its exchange file (not every peer)."""
     path = f"peers/AS{asn}.yaml"
-    if path not in files:
+    if path not in files or EXCHANGE_FILE not in files:
         return None
     try:
-        repo = load_files(files)
+        repo = load_files({EXCHANGE_FILE: files[EXCHANGE_FILE], path: files[path]})
     except ValidationFailed:
         return None
-    return next((p.model for p in repo.peers if p.model.asn == asn), None)
+    return repo.peers[0].model if repo.peers else None
 
 
 class PortalService:
