@@ -28,8 +28,12 @@ def files_at(root: Path, ref: str) -> dict[str, str]:
         ) from None
     prefix = Path(root).resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
     base = "" if str(prefix) == "." else f"{prefix.as_posix()}/"
+    return tree_files(commit.tree, base)
+
+
+def tree_files(tree: git.Tree, base: str = "") -> dict[str, str]:
+    """`ix.yaml` and the files directly in `peers/` of a git tree (under `base`, if given)."""
     files: dict[str, str] = {}
-    tree = commit.tree
     with contextlib.suppress(KeyError):
         files[EXCHANGE_FILE] = _blob_text(tree / f"{base}{EXCHANGE_FILE}")
     try:

@@ -14,7 +14,8 @@ from pathlib import Path
 import git
 
 from ztix.errors import AdapterError
-from ztix.loader import EXCHANGE_FILE, PEERS_DIR
+from ztix.gitsource import tree_files
+from ztix.loader import PEERS_DIR
 
 BRANCH_PREFIX = "ztix/AS"
 
@@ -61,12 +62,12 @@ class GitWorkspace:
         with self._lock:
             try:
                 repo = self._repo()
-                main = _tree_files(repo.commit(f"origin/{self.main}").tree)
+                main = tree_files(repo.commit(f"origin/{self.main}").tree)
                 branches: dict[int, dict[str, str]] = {}
                 for ref in repo.remotes.origin.refs:
                     name = ref.remote_head
                     if name.startswith(BRANCH_PREFIX) and name[len(BRANCH_PREFIX) :].isdigit():
-                        branches[int(name[len(BRANCH_PREFIX) :])] = _tree_files(ref.commit.tree)
+                        branches[int(name[len(BRANCH_PREFIX) :])] = tree_files(ref.commit.tree)
                 return main, branches
             except git.GitError as exc:
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
@@ -100,17 +101,6 @@ class GitWorkspace:
                 return Pushed(branch, commit.hexsha)
             except git.GitError as exc:
                 raise GitChangeError(f"cannot push the change for AS{asn}: {_why(exc)}") from None
-
-
-def _tree_files(tree: git.Tree) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for item in tree.traverse():
-        if not isinstance(item, git.Blob):
-            continue
-        path = str(item.path)
-        if path == EXCHANGE_FILE or (path.startswith(f"{PEERS_DIR}/") and path.count("/") == 1):
-            files[path] = item.data_stream.read().decode("utf-8", errors="replace")
-    return files
 
 
 def _why(exc: BaseException) -> str:

@@ -11,7 +11,6 @@ from ztix.httpapi import (
     ApiUnavailable,
     ErrorSet,
     RetryPolicy,
-    retry_after,
 )
 
 __all__ = [
@@ -23,7 +22,6 @@ __all__ = [
     "ZeroTierNotFound",
     "ZeroTierUnavailable",
     "json_or_missing",
-    "retry_after",
 ]
 
 
