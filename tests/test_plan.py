@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from pytest_regressions.file_regression import FileRegressionFixture
 
+from tests.gitrepo import committed_copy, git
 from ztix.cli import main
 
 DATA = Path(__file__).parent / "data" / "repo"
@@ -24,18 +23,9 @@ connections:
 """
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, timeout=30)
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "ix"
-    shutil.copytree(DATA, root)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "-c", "user.email=t@example.net", "-c", "user.name=t", "add", "-A")
-    git(root, "-c", "user.email=t@example.net", "-c", "user.name=t", "commit", "-qm", "base")
-    return root
+    return committed_copy(tmp_path / "ix", message="base")
 
 
 def edit(root: Path, scenario: str) -> None:
@@ -139,7 +129,7 @@ def test_unknown_base_is_a_clear_error(repo: Path, capsys: pytest.CaptureFixture
 
 def test_an_invalid_base_is_named_as_such(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (repo / "peers" / "AS64501.yaml").write_text("asn: 64501\n")
-    git(repo, "-c", "user.email=t@example.net", "-c", "user.name=t", "commit", "-qam", "broken")
+    git(repo, "commit", "-qam", "broken")
     (repo / "peers" / "AS64501.yaml").write_text((DATA / "peers" / "AS64501.yaml").read_text())
     assert main(["plan", "--repo", str(repo), "--base", "HEAD"]) == 2
     err = capsys.readouterr().err

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from tests.gitrepo import bare_remote
 from tests.portal.fakes import FakeGitHub, FakePeeringDB
 from tests.portal.op import OpenIDProvider
 from ztix.changes.forge import GitHubForge
@@ -26,20 +25,8 @@ from ztix.portal.app import create_app
 from ztix.portal.service import PortalService
 from ztix.portal.settings import PortalSettings
 
-DATA = Path(__file__).parent.parent / "data" / "repo"
 CLIENT_ID, CLIENT_SECRET = "ztix-portal", "portal-client-secret"
 BASE = "http://testserver"
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(cwd), "-c", "user.email=t@example.net", "-c", "user.name=t", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -56,14 +43,7 @@ def op(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenIDProvider]:
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     """A bare 'origin' holding the test exchange on main."""
-    work = tmp_path / "seed"
-    shutil.copytree(DATA, work)
-    git(work, "init", "-q", "-b", "main")
-    git(work, "add", "-A")
-    git(work, "commit", "-qm", "the exchange")
-    bare = tmp_path / "peering.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, timeout=30)
-    return bare
+    return bare_remote(tmp_path)[1]
 
 
 class Tamper(httpx.AsyncBaseTransport):

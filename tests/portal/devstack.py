@@ -9,8 +9,6 @@ cookies are not marked Secure). Log in as `alex` and request to join for AS64502
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -22,13 +20,12 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from tests.gitrepo import bare_remote
 from tests.lab.sshd import free_port
 from tests.portal.fakes import FakeGitHub, FakePeeringDB
 from tests.portal.op import OpenIDProvider
 from ztix.portal.app import create_app
 from ztix.portal.settings import PortalSettings
-
-DATA = Path(__file__).parent.parent / "data" / "repo"
 
 
 @dataclass
@@ -41,25 +38,10 @@ class Stack:
     op: OpenIDProvider
 
 
-def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(cwd), "-c", "user.email=dev@example.net", "-c", "user.name=dev", *args],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-
-
 @contextmanager
 def running(workdir: Path, port: int | None = None) -> Iterator[Stack]:
     """Start the stack in `workdir`; stop everything on exit."""
-    seed = workdir / "seed"
-    shutil.copytree(DATA, seed)
-    _git(seed, "init", "-q", "-b", "main")
-    _git(seed, "add", "-A")
-    _git(seed, "commit", "-qm", "the exchange")
-    remote = workdir / "peering.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(remote)], check=True, timeout=30)
+    remote = bare_remote(workdir)[1]
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     op = OpenIDProvider(workdir, "ztix-portal", "portal-client-secret", [f"{url}/auth/callback"])

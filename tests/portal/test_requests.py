@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from tests.portal.conftest import Portal, git
+from tests.gitrepo import git
+from tests.portal.conftest import Portal
 from tests.portal.op import USERS
 
 

@@ -4,39 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.gitrepo import bare_remote, git
 from webhook.job import GitApplyJob
-
-DATA = Path(__file__).parent.parent / "data" / "repo"
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(cwd), "-c", "user.email=t@example.net", "-c", "user.name=t", *args],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture
 def remote(tmp_path: Path) -> tuple[Path, Path]:
-    work = tmp_path / "work"
-    shutil.copytree(DATA, work)
-    git(work, "init", "-q", "-b", "main")
-    git(work, "add", "-A")
-    git(work, "commit", "-qm", "base")
-    bare = tmp_path / "peering.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, timeout=30)
-    git(work, "remote", "add", "origin", str(bare))
-    return work, bare
+    return bare_remote(tmp_path)
 
 
 def test_job_fetches_main_and_runs_apply(
