@@ -14,22 +14,10 @@ from collections import Counter
 from typing import Any
 
 from tests.fakes.server import FakeApi, Request, Response
+from tests.fakes.zerotier_controller import NETWORK_KEYS
 
-CONFIG_KEYS = (
-    "name",
-    "private",
-    "enableBroadcast",
-    "mtu",
-    "multicastLimit",
-    "v4AssignMode",
-    "v6AssignMode",
-    "ipAssignmentPools",
-    "routes",
-    "rules",
-    "dns",
-    "tags",
-    "capabilities",
-)
+# Central's network `config` holds the same settings as the controller's network.
+CONFIG_KEYS = NETWORK_KEYS
 
 
 class FakeCentral(FakeApi):
