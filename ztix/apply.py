@@ -7,6 +7,7 @@ therefore postpones every deauthorization to the next run.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -97,7 +98,9 @@ async def run_apply(
         jobs = [(Target.from_model(rs), configs[rs.name]) for rs in exchange.route_servers]
         canary = next((rs.name for rs in exchange.route_servers if rs.canary), jobs[0][0].name)
         if dry_run:
-            report.route_servers = [await _status(deployer, t, c) for t, c in jobs]
+            report.route_servers = list(
+                await asyncio.gather(*(_status(deployer, t, c) for t, c in jobs))
+            )
         else:
             assert deployer is not None, "entry points require a deploy key for a real apply"
             progress(f"route servers: deploying, canary {canary} first")

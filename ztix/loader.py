@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ztix.checks import check_repository
 from ztix.errors import Problem, ValidationFailed
@@ -139,21 +140,26 @@ def _located_errors(
             for other in errors
         ):
             continue  # pydantic also counts the invalid items as missing; say it once
-        message = str(error["msg"]).removeprefix("Value error, ")
         hint = ""
-        if kind == "missing":
-            message = "required key is missing"
-        elif kind == "extra_forbidden":
-            message = "unknown key"
+        if kind == "extra_forbidden":
             allowed = _allowed_keys(model, loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
-        elif kind in {"model_type", "model_attributes_type"}:
-            message = "must be a mapping of keys to values"
-        elif kind in ("tuple_type", "list_type"):
-            message = "must be a list"
-        problems.append(document.problem(loc, message, hint))
+        problems.append(document.problem(loc, error_message(error), hint))
     return problems
+
+
+def error_message(error: ErrorDetails) -> str:
+    """A pydantic error said the way a peer-file author understands it."""
+    messages = {
+        "missing": "required key is missing",
+        "extra_forbidden": "unknown key",
+        "model_type": "must be a mapping of keys to values",
+        "model_attributes_type": "must be a mapping of keys to values",
+        "tuple_type": "must be a list",
+        "list_type": "must be a list",
+    }
+    return messages.get(error["type"], str(error["msg"]).removeprefix("Value error, "))
 
 
 def _data_loc(data: object, loc: Loc) -> Loc:

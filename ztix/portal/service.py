@@ -12,13 +12,14 @@ from pydantic import ValidationError as PydanticValidationError
 from ztix.changes.forge import ChangeInfo, Forge
 from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
 from ztix.errors import ValidationFailed, ZtixError
-from ztix.loader import EXCHANGE_FILE, Repository, load_files
+from ztix.loader import EXCHANGE_FILE, Repository, error_message, load_files
 from ztix.models import MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.allocate import LanFull, lowest_free, used_addresses
 from ztix.portal.peerfile import as_sets, render_peer, safe_name
 from ztix.portal.settings import PortalSettings
+from ztix.yamlsource import format_loc
 
 Status = Literal["not a member", "pending", "active", "failed", "approved", "rejected"]
 
@@ -240,8 +241,7 @@ class PortalService:
             return Peer.model_validate(data)
         except PydanticValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'] if not isinstance(p, int))}: "
-                f"{str(e['msg']).removeprefix('Value error, ')}"
+                f"{format_loc(tuple(e['loc']))}: {error_message(e)}"
                 for e in exc.errors(include_url=False)
                 if e["type"] != "too_short"
             )
