@@ -207,12 +207,9 @@ class SshDeployer:
                 await _read(sftp, target.config_path),
                 await _read(sftp, target.config_path + ".ztix-confirmed"),
             )
-        if live is None:
-            result.action, result.detail = "would-deploy", "no config deployed yet"
-        elif sha256(live) != result.sha256:
-            result.action, result.detail = "would-deploy", "the deployed config differs"
-        elif (stamp or "").strip() != result.sha256:
-            result.action, result.detail = "would-deploy", "deployed but never confirmed"
+        why = _differs(live, stamp, result.sha256)
+        if why:
+            result.action, result.detail = "would-deploy", why
         return result
 
     @contextlib.asynccontextmanager
@@ -222,7 +219,10 @@ class SshDeployer:
         """Connected (host key pinned), holding the route server's deploy lock, with SFTP."""
         async with await self._connect(target) as conn:
             await self._step(result, "connected")
-            async with self._lock(conn, target, result), conn.start_sftp_client() as sftp:
+            async with (
+                _RemoteLock(self, conn, target, result),
+                conn.start_sftp_client() as sftp,
+            ):
                 yield conn, sftp
 
     async def deploy(self, target: Target, config: str) -> DeployResult:
@@ -285,11 +285,6 @@ class SshDeployer:
                 await change.abort()
             change.result.action = "skipped"
             change.result.detail = f"not deployed: {why}; this route server was not changed"
-
-    def _lock(
-        self, conn: asyncssh.SSHClientConnection, target: Target, result: DeployResult
-    ) -> _RemoteLock:
-        return _RemoteLock(self, conn, target, result)
 
     async def _healthy(
         self, conn: asyncssh.SSHClientConnection, target: Target, watched: Sequence[str]
@@ -364,11 +359,7 @@ class _Change:
         target, result = self.target, self.result
         self.live = await _read(self.sftp, target.config_path)
         stamp = await _read(self.sftp, self.stamp_path)
-        if (
-            self.live is not None
-            and sha256(self.live) == result.sha256
-            and ((stamp or "").strip() == result.sha256)
-        ):
+        if not _differs(self.live, stamp, result.sha256):
             result.action, result.detail = "unchanged", "the deployed config is current"
             return False
         async with self.sftp.open(self.new_path, "w") as handle:
@@ -483,6 +474,17 @@ class _RemoteLock:
                 await asyncio.wait_for(self.process.wait(), 10)
             except (TimeoutError, asyncssh.Error, OSError):
                 self.process.close()
+
+
+def _differs(live: str | None, stamp: str | None, wanted: str) -> str:
+    """Why the deployed config is not the confirmed `wanted` one ("" if it is)."""
+    if live is None:
+        return "no config deployed yet"
+    if sha256(live) != wanted:
+        return "the deployed config differs"
+    if (stamp or "").strip() != wanted:
+        return "deployed but never confirmed"
+    return ""
 
 
 async def _read(sftp: asyncssh.SFTPClient, path: str) -> str | None:
