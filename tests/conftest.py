@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ztix.loader import read_tree
+from ztix.tree import read_tree
 
 DATA = Path(__file__).parent / "data"
 REPO = DATA / "repo"
@@ -19,7 +19,11 @@ def repo_files(
     add: dict[str, str | None] | None = None, edits: tuple[Edit, ...] = ()
 ) -> dict[str, str]:
     """The test repository as texts, with files added/removed (None) and (file, old, new) edits."""
-    files = read_tree(REPO)
+    files = {
+        path: entry.decode() if isinstance(entry, bytes) else entry
+        for path, entry in read_tree(REPO).items()
+        if isinstance(entry, bytes | str)
+    }
     for path, text in (add or {}).items():
         if text is None:
             files.pop(path, None)

@@ -19,7 +19,7 @@ from ztix.zerotier.controller import ControllerProvider
 from ztix.zerotier.model import Member
 
 NWID = "1122334455667788"
-ROOT = Path(__file__).parent.parent
+EXAMPLE = Path(__file__).parent / "data" / "example"
 
 
 class RecordingDeployer:
@@ -148,7 +148,7 @@ def test_readme_dry_run_needs_no_credentials(tmp_path: Path) -> None:
         "apply",
         "--dry-run",
         "--repo",
-        str(ROOT),
+        str(EXAMPLE),
         "--report",
         str(tmp_path / "r.json"),
         env={"GITHUB_STEP_SUMMARY": str(summary)},
@@ -165,10 +165,10 @@ def test_readme_dry_run_needs_no_credentials(tmp_path: Path) -> None:
 
 
 def test_a_real_apply_without_credentials_changes_nothing(tmp_path: Path) -> None:
-    done = ztix("apply", "--repo", str(ROOT), env={}, cwd=tmp_path)
+    done = ztix("apply", "--repo", str(EXAMPLE), env={}, cwd=tmp_path)
     assert done.returncode == 2
     assert "no ZeroTier token" in done.stderr
-    done = ztix("apply", "--repo", str(ROOT), "--only", "routeservers", env={}, cwd=tmp_path)
+    done = ztix("apply", "--repo", str(EXAMPLE), "--only", "routeservers", env={}, cwd=tmp_path)
     assert done.returncode == 2
     assert "no SSH deploy key" in done.stderr
     assert not (tmp_path / "ztix-apply-report.json").exists()

@@ -15,9 +15,13 @@ from tests.conftest import repo_files
 from ztix.cli import main
 from ztix.loader import Repository, load, load_files
 from ztix.models import Peer
-from ztix.render import TEMPLATES, render_all, templates_for
+from ztix.render import render_all
+from ztix.templateset import from_directory, shipped
 
 ROOT = Path(__file__).parent.parent
+# A fixed copy of the example exchange: the root ix.yaml and peers/ belong to whoever forks this
+# repository, so no test depends on more than "they validate" (tests/test_cli_validate.py).
+EXAMPLE = ROOT / "tests" / "data" / "example"
 
 
 def configs(repo: Repository) -> dict[str, str]:
@@ -32,7 +36,7 @@ def blocks(config: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("rs", ["rs1", "rs2"])
 def test_example_exchange_golden(rs: str, file_regression: FileRegressionFixture) -> None:
-    text = configs(load(ROOT))[rs]
+    text = configs(load(EXAMPLE))[rs]
     file_regression.check(text, basename=f"example_{rs}", extension=".conf")
     assert_bird_accepts(text)
 
@@ -44,7 +48,7 @@ def test_test_repository_golden(file_regression: FileRegressionFixture) -> None:
 
 
 def test_render_is_deterministic_and_sorted() -> None:
-    repo = load(ROOT)
+    repo = load(EXAMPLE)
     peers = [p.model for p in repo.peers]
     first = render_all(repo.exchange.model, peers)
     shuffled = peers[:]
@@ -132,14 +136,14 @@ def test_newer_bird_versions_declare_return_types(version: str) -> None:
 
 
 def test_render_command_writes_one_file_per_route_server(tmp_path: Path) -> None:
-    assert main(["render", "--repo", str(ROOT), "--out", str(tmp_path)]) == 0
+    assert main(["render", "--repo", str(EXAMPLE), "--out", str(tmp_path)]) == 0
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.conf"))
     assert written == ["rs1/bird.conf", "rs2/bird.conf"]
-    assert (tmp_path / "rs1" / "bird.conf").read_text() == configs(load(ROOT))["rs1"]
+    assert (tmp_path / "rs1" / "bird.conf").read_text() == configs(load(EXAMPLE))["rs1"]
 
 
 def test_peer_type_is_frozen() -> None:
-    peer = load(ROOT).peers[0].model
+    peer = load(EXAMPLE).peers[0].model
     assert isinstance(peer, Peer)
     with pytest.raises(Exception, match="frozen"):
         peer.name = "x"  # type: ignore[misc]
@@ -153,11 +157,12 @@ def test_a_repository_may_carry_its_own_templates(tmp_path: Path) -> None:
     base.write_text(
         base.read_text().replace("log syslog all;", "log syslog all;\n# our own policy")
     )
-    assert templates_for(repo) == repo / "templates"
+    assert from_directory(repo).origins["bird"].startswith("the repository's templates/")
     out = tmp_path / "out"
     assert main(["render", "--repo", str(repo), "--out", str(out)]) == 0
     assert "# our own policy" in (out / "rs1" / "bird.conf").read_text()
-    assert templates_for(tmp_path / "elsewhere") == TEMPLATES  # the shipped ones otherwise
+    # The shipped ones otherwise.
+    assert from_directory(tmp_path / "elsewhere").files == shipped().files
 
 
 def test_session_identity_includes_inherited_templates() -> None:

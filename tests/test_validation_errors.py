@@ -101,7 +101,8 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
         {"peers/AS0.yaml": peer(asn="0")},
         (),
         [
-            "peers/AS0.yaml:1:1: a peer file must be named AS<asn>.yaml (hint: e.g. peers/AS64500.yaml)",
+            "peers/AS0.yaml:1:1: a peer file must be named AS<asn>.yaml "
+            "(hint: name it after its ASN, e.g. AS64500.yaml)",
             "peers/AS0.yaml:1:1: asn: 0 is not an ASN (1 to 4294967295)",
         ],
     ),
@@ -473,7 +474,7 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
         (),
         [
             f"{P}:7:14: description: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is "
-            "not allowed",
+            "not allowed (hint: write the value without a tag; quote it if it is text)",
         ],
     ),
     (
@@ -481,8 +482,8 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
         {P: peer("description: !!python/name:os.system ''\n")},
         (),
         [
-            f"{P}:7:14: description: cannot read value: could not determine a constructor for the "
-            "tag 'tag:yaml.org,2002:python/name:os.system'",
+            f"{P}:7:14: description: YAML tag 'tag:yaml.org,2002:python/name:os.system' is not "
+            "allowed (hint: write the value without a tag; quote it if it is text)",
         ],
     ),
     (
@@ -498,7 +499,8 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
         {"peers/AS64502.yml": peer()},
         (),
         [
-            "peers/AS64502.yml:1:1: a peer file must be named AS<asn>.yaml (hint: rename it to .yaml)",
+            "peers/AS64502.yml:1:1: a peer file must be named AS<asn>.yaml "
+            "(hint: rename it to AS64502.yaml)",
             "peers/AS64502.yml:1:1: asn: AS64502 does not match the file name AS64502.yml "
             "(hint: rename the file to AS64502.yaml or correct asn)",
         ],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from ztix.deploy import DeployError, DeployResult, Target, deploy_all, sha256
@@ -18,7 +17,8 @@ from ztix.errors import AdapterError
 from ztix.loader import Repository
 from ztix.models import Exchange, Peer
 from ztix.ports import RouteServerDeployer, ZeroTierProvider
-from ztix.render import TEMPLATES, render_all
+from ztix.render import render_all
+from ztix.templateset import TemplateSet
 from ztix.zerotier import run as zerotier_run
 from ztix.zerotier.reconcile import desired_members
 
@@ -78,7 +78,7 @@ async def run_apply(
     only: Only | None = None,
     dry_run: bool = False,
     progress: Progress = lambda line: None,
-    templates: Path = TEMPLATES,
+    templates: TemplateSet | None = None,
 ) -> ApplyReport:
     """Apply (or, with dry_run, describe) the repository; failures are reported, not raised."""
     report = ApplyReport(commit, dry_run, only)

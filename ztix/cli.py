@@ -1,371 +1,133 @@
-"""The `ztix` command: the only place adapters are built from settings."""
+"""The `ztix` command: a light argument parser that imports a command's code only when it runs.
+
+Start-up matters for a CLI that CI calls on every change: `ztix --help` and `ztix validate`
+import neither the SSH, HTTP, git nor web stacks (see tests/benchmarks/bench_startup.py).
+Adapters are built from settings only in `ztix.commands.adapters`.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-import os
+import importlib
 import sys
-import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
-from ztix.apply import run_apply
-from ztix.deploy import DeploySettings, SshDeployer
-from ztix.errors import AdapterError, SettingsError, ValidationFailed, ZtixError
-from ztix.gitsource import files_at, head_commit
-from ztix.loader import EXCHANGE_FILE, Repository, load, load_files
-from ztix.models import Exchange
-from ztix.plan import plan
-from ztix.ports import ZeroTierProvider
-from ztix.render import render_all, templates_for
-from ztix.report import plan_markdown, plan_text
-from ztix.schema import SCHEMA_FILES, dump, json_schemas
-from ztix.settings import Settings, load_settings
-from ztix.zerotier import run as zerotier_run
-from ztix.zerotier.central import CentralProvider
-from ztix.zerotier.controller import ControllerProvider
-from ztix.zerotier.run import ZeroTierPlan
+from ztix import __version__
+from ztix.errors import EXIT_INVALID, ValidationFailed, ZtixError
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
+FORGES = ("github", "gitlab", "forgejo")
 
 
-def _summary(repo: Repository) -> str:
-    peers = [p.model for p in repo.peers]
-    active = sum(1 for p in peers if p.active)
-    servers = len(repo.exchange.model.route_servers)
-    return (
-        f"ok: {repo.exchange.model.name}: {len(peers)} peers ({active} active, "
-        f"{len(peers) - active} suspended), {servers} route servers, no problems"
-    )
+def _repo(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--repo", type=Path, default=Path("."), help="peering repository (default: .)")
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate every file; print each problem, or a one-line summary."""
-    repo = load(args.repo)
-    print(_summary(repo))
-    return EXIT_OK
-
-
-def cmd_render(args: argparse.Namespace) -> int:
-    """Render every route server's BIRD config into OUT/<route-server>/bird.conf."""
-    repo = load(args.repo)
-    configs = render_all(
-        repo.exchange.model, [p.model for p in repo.peers], templates_for(args.repo)
-    )
-    for name, text in configs.items():
-        target = args.out / name / "bird.conf"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target} ({text.count(chr(10))} lines)")
-    return EXIT_OK
-
-
-def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
-    """The ZeroTier provider named in ix.yaml, with the token from the environment."""
-    zt = exchange.zerotier
-    url = settings.zerotier_api_url or zt.api_url
-    token = settings.zerotier_token_value()
-    if zt.provider == "central":
-        assert zt.network_id is not None  # the model requires it for central
-        return CentralProvider(
-            url,
-            token,
-            network_id=zt.network_id,
-            timeout=settings.http_timeout,
-            concurrency=min(settings.zerotier_concurrency, 4),
-        )
-    return ControllerProvider(
-        url,
-        token,
-        network_id=zt.network_id,
-        network_suffix=zt.network_suffix,
-        timeout=settings.http_timeout,
-        concurrency=settings.zerotier_concurrency,
-    )
-
-
-def _print_plan(planned: ZeroTierPlan, verbose: bool = True) -> None:
-    for change in planned.members:
-        if verbose or change.writes or change.action == "unmanaged":
-            member = change.desired or change.live
-            name = member.name if member else ""
-            ips = " ".join(change.desired.ip_assignments) if change.desired else ""
-            extra = f" ({change.detail})" if change.detail else ""
-            print(f"  {change.action:<12} {change.node_id} {name:<20} {ips}{extra}")
-    print(planned.summary())
-
-
-async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
-    repo = load(args.repo)
-    exchange = repo.exchange.model
-    peers = [p.model for p in repo.peers]
-    provider = build_zerotier(settings, exchange)
-    try:
-        planned = await zerotier_run.plan(provider, exchange, peers)
-        _print_plan(planned, verbose=args.zt_command == "plan")
-        if args.zt_command == "plan":
-            return EXIT_OK
-        result = await zerotier_run.apply(provider, planned)
-    finally:
-        await provider.aclose()
-    writes = len(result.done) + int(result.network_written)
-    print(f"applied: {writes} writes, {len(result.failed)} failed")
-    if result.network_error:
-        print(f"error: network: {result.network_error}", file=sys.stderr)
-    for change, why in result.failed:
-        print(f"error: {change.node_id}: {why}", file=sys.stderr)
-    return EXIT_OK if result.ok else EXIT_PARTIAL
-
-
-def cmd_zerotier(args: argparse.Namespace) -> int:
-    """Plan or apply the ZeroTier network against the files."""
-    return asyncio.run(_zerotier(args, load_settings(Settings, "ZTIX_")))
-
-
-def cmd_plan(args: argparse.Namespace) -> int:
-    """Plan a change: offline against --base, or against the live systems with --live."""
-    if args.live:
-        return asyncio.run(_plan_live(args, load_settings(Settings, "ZTIX_")))
-    if not args.base:
-        raise SettingsError("give --base REF (e.g. origin/main) or --live")
-    head = load(args.repo)  # invalid files fail here with located problems
-    base_files = files_at(args.repo, args.base)
-    try:
-        base = None if EXCHANGE_FILE not in base_files else load_files(base_files)
-    except ValidationFailed as exc:
-        first = "; ".join(str(p) for p in exc.problems[:3])
-        raise SettingsError(
-            f"the base revision {args.base} does not validate ({len(exc.problems)} problems, "
-            f"first: {first}); plan against a revision that does"
-        ) from None
-    templates = templates_for(args.repo)
-    planned = plan(base, head, args.base, templates)
-    if args.format == "json":
-        print(json.dumps(planned.to_json(), indent=2, sort_keys=True))
-    elif args.format == "markdown":
-        print(plan_markdown(planned, templates), end="")
-    else:
-        print(plan_text(planned), end="")
-    return EXIT_OK
-
-
-async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
-    repo = load(args.repo)
-    provider = build_zerotier(settings, repo.exchange.model)
-    deployer = build_deployer(settings, required=True)
-    try:
-        report = await run_apply(
-            repo,
-            commit=head_commit(args.repo),
-            zerotier=provider,
-            deployer=deployer,
-            dry_run=True,
-            progress=print,
-            templates=templates_for(args.repo),
-        )
-    finally:
-        await provider.aclose()
-    drift = [r for r in report.route_servers if r.action != "unchanged"]
-    zt = report.zerotier or {}
-    zt_drift = sum(
-        n for k, n in zt.get("counts", {}).items() if k not in ("unchanged", "unmanaged")
-    )
-    print(
-        f"drift: {zt_drift} ZeroTier members, {len(drift)} route servers"
-        + (f", {len(report.failures)} could not be checked" if report.failures else "")
-    )
-    return EXIT_OK if not report.failures else EXIT_PARTIAL
-
-
-def build_deployer(settings: Settings, *, required: bool) -> SshDeployer | None:
-    """The SSH deployer with the key from the environment (None in a dry run without one)."""
-    key = settings.require_ssh_key() if required else settings.ssh_key_value()
-    if key is None:
-        return None
-    return SshDeployer(
-        key,
-        DeploySettings(
-            connect_timeout=settings.http_timeout,
-            confirm_timeout=settings.bird_confirm_timeout,
-            health_settle=settings.health_settle,
-            lock_wait=settings.deploy_lock_wait,
-        ),
-    )
-
-
-def cmd_apply(args: argparse.Namespace) -> int:
-    """Validate, then ZeroTier, route servers, and deauthorizations; write the reports."""
-    return asyncio.run(_apply(args, load_settings(Settings, "ZTIX_")))
-
-
-async def _apply(args: argparse.Namespace, settings: Settings) -> int:
-    repo = load(args.repo)
-    exchange = repo.exchange.model
-    need_zt = args.only in (None, "zerotier")
-    need_rs = args.only in (None, "routeservers")
-    # A real apply needs every credential before it changes anything; a dry run uses what it has.
-    provider: ZeroTierProvider | None = None
-    if need_zt and (not args.dry_run or settings.has_zerotier_token()):
-        provider = build_zerotier(settings, exchange)
-    deployer = build_deployer(settings, required=need_rs and not args.dry_run) if need_rs else None
-    try:
-        report = await run_apply(
-            repo,
-            commit=head_commit(args.repo),
-            zerotier=provider,
-            deployer=deployer,
-            only=args.only,
-            dry_run=args.dry_run,
-            progress=print,
-            templates=templates_for(args.repo),
-        )
-    finally:
-        if provider is not None:
-            await provider.aclose()
-    if args.report:
-        args.report.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
-        print(f"report: {args.report}")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(report.markdown())
-    for failure in report.failures:
-        print(f"error: {failure}", file=sys.stderr)
-    print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
-    return EXIT_OK if report.status == "ok" else EXIT_PARTIAL
-
-
-def cmd_webhook(args: argparse.Namespace) -> int:
-    """Serve the webhook receiver (settings from ZTIX_WEBHOOK_*)."""
-    from webhook.app import create_app  # noqa: PLC0415
-    from webhook.settings import WebhookSettings  # noqa: PLC0415
-
-    settings = load_settings(WebhookSettings, "ZTIX_WEBHOOK_")
-    return _serve(create_app(settings), args)
-
-
-def cmd_portal(args: argparse.Namespace) -> int:
-    """Serve the member portal (settings from ZTIX_PORTAL_*)."""
-    with warnings.catch_warnings():
-        # authlib announces its move to httpx2 at import; operators cannot act on that. Its
-        # deprecate module installs an "always" filter when imported, so ours goes in after it.
-        import authlib.deprecate  # noqa: F401, PLC0415
-
-        warnings.filterwarnings("ignore", message="The httpx module is deprecated")
-        from ztix.portal.app import create_app  # noqa: PLC0415
-    from ztix.portal.settings import PortalSettings  # noqa: PLC0415
-
-    settings = load_settings(PortalSettings, "ZTIX_PORTAL_")
-    return _serve(create_app(settings), args)
-
-
-def _serve(app: Any, args: argparse.Namespace) -> int:
-    """Run an ASGI app on loopback behind the operator's reverse proxy (trusted for headers)."""
-    import uvicorn  # noqa: PLC0415  only the server commands need it
-
-    uvicorn.run(
-        app,
-        host=args.host,
-        port=args.port,
-        proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        log_level="info",
-    )
-    return EXIT_OK
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    """Print or write the JSON Schemas of both file kinds."""
-    schemas = json_schemas()
-    if args.out is None:
-        print(dump({name.removesuffix(".schema.json"): s for name, s in schemas.items()}), end="")
-        return EXIT_OK
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name in SCHEMA_FILES:
-        (args.out / name).write_text(dump(schemas[name]), encoding="utf-8")
-        print(f"wrote {args.out / name}")
-    return EXIT_OK
+def _command(p: argparse.ArgumentParser, target: str) -> None:
+    """Run `module:function` of ztix.commands for this subcommand (imported only then)."""
+    p.set_defaults(target=target)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
-        prog="ztix", description="Run an IX on ZeroTier, GitOps style."
+        prog="ztix", description="Run an internet exchange on ZeroTier, GitOps style."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    def repo_arg(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--repo", type=Path, default=Path("."), help="repository (default: .)")
+    parser.add_argument("--version", action="version", version=f"ztix {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check ix.yaml and every peer file")
-    repo_arg(p)
-    p.set_defaults(func=cmd_validate)
+    _repo(p)
+    _command(p, "files:validate")
 
     p = sub.add_parser("render", help="write each route server's BIRD config")
-    repo_arg(p)
+    _repo(p)
     p.add_argument("--out", type=Path, required=True, help="directory for <rs>/bird.conf")
-    p.set_defaults(func=cmd_render)
+    _command(p, "files:render")
 
     p = sub.add_parser("plan", help="what a change does: against --base REF, or --live")
-    repo_arg(p)
+    _repo(p)
     p.add_argument("--base", help="git revision to compare with (e.g. origin/main)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    p.add_argument("--diff-out", type=Path, help="also write the whole config diff to this file")
     p.add_argument(
         "--live",
         action="store_true",
         help="compare with the live ZeroTier network and deployed configs (drift)",
     )
-    p.set_defaults(func=cmd_plan)
+    p.add_argument(
+        "--only", choices=("zerotier", "routeservers"), help="with --live: check only this part"
+    )
+    _command(p, "plan:run")
 
     p = sub.add_parser("apply", help="make ZeroTier and the route servers match the files")
-    repo_arg(p)
+    _repo(p)
     p.add_argument("--dry-run", action="store_true", help="change nothing; say what would change")
     p.add_argument("--only", choices=("zerotier", "routeservers"))
-    p.add_argument(
-        "--report",
-        type=Path,
-        default=Path("ztix-apply-report.json"),
-        help="JSON report file (default: ztix-apply-report.json)",
-    )
-    p.set_defaults(func=cmd_apply)
+    p.add_argument("--report", type=Path, help="write the JSON report to this file")
+    _command(p, "apply:run")
 
     p = sub.add_parser("zerotier", help="reconcile the ZeroTier network with the files")
-    zt_sub = p.add_subparsers(dest="zt_command", required=True)
+    zt_sub = p.add_subparsers(dest="zt_command", required=True, metavar="ACTION")
     for name, text in (
-        ("plan", "show what would change (reads only)"),
+        ("plan", "show live -> desired for every member (reads only)"),
         ("apply", "authorize, update and deauthorize members; set the network"),
     ):
         q = zt_sub.add_parser(name, help=text)
-        repo_arg(q)
-        q.set_defaults(func=cmd_zerotier)
+        _repo(q)
+        _command(q, "zerotier:run")
 
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8081)
-    p.set_defaults(func=cmd_webhook)
+    _command(p, "serve:webhook")
 
     p = sub.add_parser("portal", help="run the member portal (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
-    p.set_defaults(func=cmd_portal)
+    _command(p, "serve:portal")
 
     p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
     p.add_argument("--out", type=Path, help="write <kind>.schema.json files into this directory")
-    p.set_defaults(func=cmd_schema)
+    _command(p, "files:schema")
+
+    _init_parser(sub)
     return parser
+
+
+def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("init", help="create a new, data-only peering repository")
+    p.add_argument("dir", type=Path, help="directory to create (must not exist or be empty)")
+    p.add_argument("--name", help="exchange name")
+    p.add_argument("--asn", type=int, help="the route servers' ASN")
+    p.add_argument("--ipv4", help="peering LAN IPv4 prefix, e.g. 10.99.0.0/24")
+    p.add_argument("--ipv6", help="peering LAN IPv6 prefix, e.g. fd00:99::/64")
+    p.add_argument("--provider", choices=("self_hosted_controller", "central"))
+    p.add_argument("--api-url", help="ZeroTier API URL (default per provider)")
+    p.add_argument("--network-id", help="ZeroTier network id (16 hex digits)")
+    p.add_argument(
+        "--route-server",
+        action="append",
+        default=[],
+        metavar="NAME,NODE_ID,SSH_HOST[,HOST_KEY_FILE]",
+        help="a route server (repeat for each); addresses are the lowest in the LAN",
+    )
+    p.add_argument("--rtr", default="127.0.0.1:8323", help="RTR cache host:port")
+    p.add_argument("--forge", choices=FORGES, default="github")
+    p.add_argument("--admins", default="@ix-admins", help="CODEOWNERS owners of the files")
+    p.add_argument("--no-input", action="store_true", help="never prompt; missing values fail")
+    _command(p, "init:run")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ztix` console script."""
     args = build_parser().parse_args(argv)
+    module, _, name = str(args.target).partition(":")
     try:
-        code: int = args.func(args)
+        run: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(f"ztix.commands.{module}"), name
+        )
+        return run(args)
     except ValidationFailed as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -374,13 +136,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"error: {count} problem{'s' if count != 1 else ''}; nothing applied", file=sys.stderr
         )
         return EXIT_INVALID
-    except AdapterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_PARTIAL
     except ZtixError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    return code
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

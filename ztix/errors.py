@@ -1,18 +1,26 @@
 """The ZT-IX error tree and the located `Problem` every check reports.
 
-    ZtixError                      anything ZT-IX raises on purpose
-    ├── ValidationFailed           peer/exchange files have problems; carries every Problem
-    ├── SettingsError              the environment or a settings file is incomplete or wrong
-    └── AdapterError               a side effect failed (network, SSH, forge)
+    ZtixError                      anything ZT-IX raises on purpose            exit 2
+    ├── ValidationFailed           peer/exchange files have problems            exit 1
+    ├── SettingsError              the environment or a flag is wrong           exit 2
+    └── AdapterError               a side effect failed (network, SSH, forge)   exit 3
+        └── CredentialsRejected    a remote system refused our credentials      exit 2
 
 Adapters add subclasses of `AdapterError` in their own modules; entry points catch `ZtixError`
-and print it, so a user never sees a traceback for a known failure.
+and print it, and the exit status comes from the error's type (`exit_code`), never its text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+EXIT_DRIFT = 4
+EXIT_UNKNOWN = 5
 
 
 @dataclass(frozen=True, order=True)
@@ -35,9 +43,13 @@ class Problem:
 class ZtixError(Exception):
     """Base of every error ZT-IX raises on purpose."""
 
+    exit_code = EXIT_USAGE
+
 
 class ValidationFailed(ZtixError):
     """The repository has problems; nothing may be applied."""
+
+    exit_code = EXIT_INVALID
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
@@ -54,3 +66,11 @@ class SettingsError(ZtixError):
 
 class AdapterError(ZtixError):
     """A side effect (HTTP, SSH, git) failed; subclasses name the system."""
+
+    exit_code = EXIT_PARTIAL
+
+
+class CredentialsRejected(AdapterError):
+    """A remote system refused the credentials from the environment; retrying will not help."""
+
+    exit_code = EXIT_USAGE

@@ -1,22 +1,26 @@
-"""Read the repository's files at a git revision (for `ztix plan --base`)."""
+"""Read the repository's files at a git revision (for `ztix plan --base` and the portal)."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import git
 
 from ztix.errors import ZtixError
-from ztix.loader import EXCHANGE_FILE, PEERS_DIR
+from ztix.templateset import TEMPLATES_DIR, TemplateError
+from ztix.tree import DATA_DIRS, EXCHANGE_FILE, READ_LIMIT, Entry, NotAFile
+
+# git tree entry modes (git's index-format documentation).
+_REGULAR = (0o100644, 0o100755)
+_SYMLINK = 0o120000
 
 
 class GitError(ZtixError):
     """The repository or the revision cannot be read."""
 
 
-def files_at(root: Path, ref: str) -> dict[str, str]:
-    """`ix.yaml` and `peers/*` as they are at `ref` (relative path -> text)."""
+def commit_at(root: Path, ref: str) -> tuple[git.Commit, str]:
+    """The commit `ref` names, and the path of `root` inside its repository ('' or 'sub/')."""
     try:
         repo = git.Repo(root, search_parent_directories=True)
         commit = repo.commit(ref)
@@ -27,23 +31,69 @@ def files_at(root: Path, ref: str) -> dict[str, str]:
             f"unknown revision {ref!r}: fetch it first (e.g. git fetch origin main)"
         ) from None
     prefix = Path(root).resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
-    base = "" if str(prefix) == "." else f"{prefix.as_posix()}/"
+    return commit, "" if str(prefix) == "." else f"{prefix.as_posix()}/"
+
+
+def files_at(root: Path, ref: str) -> dict[str, Entry]:
+    """`ix.yaml`, `peers/*` and `irr/*` as they are at `ref`."""
+    commit, base = commit_at(root, ref)
     return tree_files(commit.tree, base)
 
 
-def tree_files(tree: git.Tree, base: str = "") -> dict[str, str]:
-    """`ix.yaml` and the files directly in `peers/` of a git tree (under `base`, if given)."""
-    files: dict[str, str] = {}
-    with contextlib.suppress(KeyError):
-        files[EXCHANGE_FILE] = _blob_text(tree / f"{base}{EXCHANGE_FILE}")
+def _item(tree: git.Tree, path: str) -> git.objects.base.IndexObject | None:
     try:
-        peers = tree / f"{base}{PEERS_DIR}"
+        found: git.objects.base.IndexObject = tree / path
     except KeyError:
-        return files
-    if isinstance(peers, git.Tree):
-        for blob in peers.blobs:
-            files[f"{PEERS_DIR}/{blob.name}"] = _blob_text(blob)
+        return None
+    return found
+
+
+def _entry(item: git.objects.base.IndexObject) -> Entry:
+    if isinstance(item, git.Tree):
+        return NotAFile("directory")
+    if isinstance(item, git.Blob):
+        if item.mode == _SYMLINK:
+            return NotAFile("symbolic link")
+        if item.mode in _REGULAR:
+            data: bytes = item.data_stream.read(READ_LIMIT + 1)
+            return data
+    if isinstance(item, git.Submodule):
+        return NotAFile("submodule")
+    return NotAFile("special file")
+
+
+def tree_files(tree: git.Tree, base: str = "") -> dict[str, Entry]:
+    """`ix.yaml` and every entry directly in `peers/` and `irr/` of a git tree (under `base`)."""
+    files: dict[str, Entry] = {}
+    exchange = _item(tree, f"{base}{EXCHANGE_FILE}")
+    if exchange is not None:
+        files[EXCHANGE_FILE] = _entry(exchange)
+    for name in DATA_DIRS:
+        folder = _item(tree, f"{base}{name}")
+        if folder is None:
+            continue
+        if not isinstance(folder, git.Tree):
+            files[name] = _entry(folder)
+            continue
+        for item in folder:
+            files[f"{name}/{item.name}"] = _entry(item)
     return files
+
+
+def template_files(tree: git.Tree, base: str = "") -> dict[str, bytes]:
+    """Every file under `templates/` of a git tree (repository-relative paths)."""
+    folder = _item(tree, f"{base}{TEMPLATES_DIR}")
+    if not isinstance(folder, git.Tree):
+        return {}
+    out: dict[str, bytes] = {}
+    for item in folder.traverse():
+        if not isinstance(item, git.Blob):
+            continue
+        relative = str(item.path)[len(base) :]
+        if item.mode == _SYMLINK:
+            raise TemplateError(f"{relative}: is a symbolic link; templates must be regular files")
+        out[relative] = item.data_stream.read(READ_LIMIT + 1)
+    return out
 
 
 def head_commit(root: Path) -> str | None:
@@ -52,10 +102,3 @@ def head_commit(root: Path) -> str | None:
         return str(git.Repo(root, search_parent_directories=True).head.commit.hexsha)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
-
-
-def _blob_text(blob: object) -> str:
-    if not isinstance(blob, git.Blob):
-        raise KeyError(str(blob))
-    data: bytes = blob.data_stream.read()
-    return data.decode("utf-8", errors="replace")

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from ztix.errors import AdapterError
+from ztix.errors import AdapterError, CredentialsRejected
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -25,7 +25,7 @@ class ApiError(AdapterError):
     """A remote API call failed."""
 
 
-class ApiAuthError(ApiError):
+class ApiAuthError(ApiError, CredentialsRejected):
     """The API refused the credentials (401/403); retrying will not help."""
 
 

@@ -1,15 +1,15 @@
 """Read `ix.yaml` and `peers/*.yaml` into models; the only module that reads YAML.
 
-`load_files` is pure (relative path -> text in, `Repository` out), so the same code loads the
-working tree, a git revision or a test fixture. Every problem of every file is collected before
-anything is reported.
+`load_files` is pure (relative path -> entry in, `Repository` out), so the same code loads the
+working tree, a git revision or a test fixture. It can be handed anything a stranger's pull
+request can contain; every problem of every file is collected, located, before anything is
+reported, and nothing about a file is trusted before it has passed here.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -20,11 +20,14 @@ from pydantic_core import ErrorDetails
 from ztix.checks import check_repository
 from ztix.errors import Problem, ValidationFailed
 from ztix.models import Exchange, Peer
+from ztix.tree import EXCHANGE_FILE, PEERS_DIR, Entry, Files, NotAFile, read_tree
 from ztix.yamlsource import Loc, YamlDocument, parse_yaml
 
-EXCHANGE_FILE = "ix.yaml"
-PEERS_DIR = "peers"
+__all__ = ["EXCHANGE_FILE", "PEERS_DIR", "Located", "Repository", "load", "load_files"]
+
 PEER_FILE = re.compile(r"AS([1-9][0-9]{0,9})\.yaml")
+# What else may live in peers/: a note for members, and git's placeholder for an empty folder.
+PEERS_EXTRAS = frozenset({"README.md", "README", ".gitkeep"})
 MAX_FILE_BYTES = 64 * 1024
 
 M = TypeVar("M", bound=BaseModel)
@@ -55,38 +58,24 @@ class Repository:
     peers: tuple[Located[Peer], ...]
 
 
-def read_tree(root: Path) -> dict[str, str]:
-    """Read `ix.yaml` and every file under `peers/` from a directory (relative path -> text)."""
-    files: dict[str, str] = {}
-    candidates = [root / EXCHANGE_FILE]
-    peers_dir = root / PEERS_DIR
-    if peers_dir.is_dir():
-        candidates += sorted(p for p in peers_dir.iterdir() if p.is_file())
-    for path in candidates:
-        if path.is_file():
-            data = path.read_bytes()
-            files[path.relative_to(root).as_posix()] = data.decode("utf-8", errors="replace")
-    return files
-
-
-def load_files(files: Mapping[str, str]) -> Repository:
-    """Parse and check a repository given as texts; raise ValidationFailed with every problem."""
+def load_files(files: Files) -> Repository:
+    """Parse and check a repository given as entries; raise ValidationFailed with every problem."""
     problems: list[Problem] = []
+    exchange = None
     if EXCHANGE_FILE not in files:
         problems.append(Problem(EXCHANGE_FILE, 1, 1, "", "the exchange file is missing"))
-        exchange = None
     else:
         exchange = _load(EXCHANGE_FILE, files[EXCHANGE_FILE], Exchange, problems)
+    if isinstance(files.get(PEERS_DIR), NotAFile):
+        kind = files[PEERS_DIR].kind  # type: ignore[union-attr]
+        problems.append(Problem(PEERS_DIR, 1, 1, "", f"{PEERS_DIR} must be a folder, not a {kind}"))
     peers: list[Located[Peer]] = []
     for path in sorted(files):
-        if not path.startswith(PEERS_DIR + "/"):
+        folder, _, name = path.partition("/")
+        if folder != PEERS_DIR or not name:
             continue
-        name = path.removeprefix(PEERS_DIR + "/")
-        if not name.endswith((".yaml", ".yml")):
-            continue  # a README or .gitkeep beside the peer files is fine
-        if not PEER_FILE.fullmatch(name):
-            hint = "rename it to .yaml" if name.endswith(".yml") else "e.g. peers/AS64500.yaml"
-            problems.append(Problem(path, 1, 1, "", "a peer file must be named AS<asn>.yaml", hint))
+        if not _peer_file_name(path, name, files[path], problems):
+            continue
         peer = _load(path, files[path], Peer, problems)
         if peer is not None:
             peers.append(peer)
@@ -102,9 +91,68 @@ def load(root: Path) -> Repository:
     return load_files(read_tree(root))
 
 
-def _load(path: str, text: str, model: type[M], problems: list[Problem]) -> Located[M] | None:
-    if len(text.encode()) > MAX_FILE_BYTES:
-        problems.append(Problem(path, 1, 1, "", f"the file is larger than {MAX_FILE_BYTES} bytes"))
+def _peer_file_name(path: str, name: str, entry: Entry, problems: list[Problem]) -> bool:
+    """Whether to load `path` as a peer file; anything in peers/ but a peer file is a problem.
+
+    A file that is nearly a peer file's name (`as64500.YAML`, `AS64500.yml`) is a problem and is
+    loaded too, so its author sees every other problem of it in the same run.
+    """
+    if name in PEERS_EXTRAS and not isinstance(entry, NotAFile):
+        return False
+    if isinstance(entry, NotAFile):
+        hint = "commit the file itself" if entry.kind == "symbolic link" else ""
+        what = "a peer file" if PEER_FILE.fullmatch(name) else f"{PEERS_DIR}/ entries"
+        problems.append(
+            Problem(path, 1, 1, "", f"{what} must be regular files, not a {entry.kind}", hint)
+        )
+        return False
+    if PEER_FILE.fullmatch(name):
+        return True
+    loose = re.fullmatch(r"as0*([0-9]{1,10})\.ya?ml", name, re.IGNORECASE | re.ASCII)
+    if loose is None:
+        allowed = ", ".join(sorted(PEERS_EXTRAS))
+        problems.append(
+            Problem(
+                path,
+                1,
+                1,
+                "",
+                "a peer file must be named AS<asn>.yaml",
+                f"move it out of {PEERS_DIR}/; besides peer files only {allowed} may be there",
+            )
+        )
+        return False
+    asn = int(loose.group(1))
+    hint = f"rename it to AS{asn}.yaml" if asn else "name it after its ASN, e.g. AS64500.yaml"
+    problems.append(Problem(path, 1, 1, "", "a peer file must be named AS<asn>.yaml", hint))
+    return True
+
+
+def _decode(path: str, entry: Entry, problems: list[Problem]) -> str | None:
+    """The text of a file entry, or None after a located problem."""
+    if isinstance(entry, NotAFile):
+        problems.append(Problem(path, 1, 1, "", f"must be a regular file, not a {entry.kind}"))
+        return None
+    data = entry.encode() if isinstance(entry, str) else entry
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(
+            Problem(path, 1, 1, "", f"the file is larger than {MAX_FILE_BYTES} bytes (limit)")
+        )
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        problems.append(Problem(path, line, col, "", "the file is not valid UTF-8 text"))
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def _load(path: str, entry: Entry, model: type[M], problems: list[Problem]) -> Located[M] | None:
+    text = _decode(path, entry, problems)
+    if text is None:
         return None
     document, parse_problems = parse_yaml(path, text)
     problems += parse_problems

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from ztix.loader import Repository
 from ztix.models import Peer
-from ztix.render import TEMPLATES, render_all
+from ztix.render import render_all
+from ztix.templateset import TemplateSet
 from ztix.zerotier.model import Member
 from ztix.zerotier.reconcile import (
     MemberChange,
@@ -108,7 +108,11 @@ def _changed_fields(before: Peer, after: Peer) -> tuple[str, ...]:
 
 
 def plan(
-    base: Repository | None, head: Repository, base_name: str, templates: Path = TEMPLATES
+    base: Repository | None,
+    head: Repository,
+    base_name: str,
+    base_templates: TemplateSet | None = None,
+    head_templates: TemplateSet | None = None,
 ) -> Plan:
     """Everything `head` changes relative to `base` (None: an exchange being created)."""
     head_peers = [p.model for p in head.peers]
@@ -119,12 +123,12 @@ def plan(
     if base is not None:
         base_peers = [p.model for p in base.peers]
         had = list(desired_members(base.exchange.model, base_peers).values())
-        old_configs = render_all(base.exchange.model, base_peers, templates)
+        old_configs = render_all(base.exchange.model, base_peers, base_templates)
         old_network = desired_network(base.exchange.model)
     members = tuple(c for c in plan_members(want, had) if c.writes)
     network = plan_network(desired_network(head.exchange.model), old_network)
     configs = []
-    for rs, text in render_all(head.exchange.model, head_peers, templates).items():
+    for rs, text in render_all(head.exchange.model, head_peers, head_templates).items():
         before = old_configs.get(rs, "")
         if before == text:
             continue

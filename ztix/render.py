@@ -11,18 +11,15 @@ import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from ztix.errors import ZtixError
 from ztix.fields import DOCUMENTATION_ASN_RANGES, PRIVATE_ASN_RANGES
 from ztix.models import Exchange, Peer, RouteServer
+from ztix.templateset import TemplateSet, shipped
 
-# The templates of this checkout; an exchange's own repository may carry its own (reviewed like
-# any other change), which `templates_for` prefers.
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+if TYPE_CHECKING:
+    import jinja2
 
 # (code, why): the large community RS_ASN:1101:code on a route the import filter rejected.
 REJECT_REASONS: tuple[tuple[int, str], ...] = (
@@ -73,17 +70,6 @@ _SAFE_VALUE = re.compile(r"[A-Za-z0-9 .,:_&()'/+@!?=\[\]*<>-]*")
 BIRD_VERSIONS = {"2.0": "2.0.12+", "2.14": "2.14+", "3": "3.x"}
 
 
-def templates_for(repo: Path) -> Path:
-    """The templates to use for `repo`: its own `templates/`, else the ones ZT-IX ships."""
-    for candidate in (repo / "templates", TEMPLATES):
-        if (candidate / "bird" / "bird.conf.j2").is_file():
-            return candidate
-    raise ZtixError(
-        f"no templates: neither {repo / 'templates'} nor {TEMPLATES} holds bird/bird.conf.j2; "
-        "run ztix from the peering repository or install it from a checkout"
-    )
-
-
 class RenderError(ZtixError):
     """A value that must not reach a BIRD config got to the template (a validation bug)."""
 
@@ -109,17 +95,9 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def environment(templates: Path = TEMPLATES) -> jinja2.Environment:
-    """The Jinja2 environment for BIRD configs: strict undefined, no autoescape (not HTML)."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701  BIRD config, not HTML; values are checked by _finalize
-        finalize=_finalize,
-    )
+def environment(templates: TemplateSet | None = None) -> jinja2.Environment:
+    """The Jinja2 environment for BIRD configs: sandboxed, strict, every value checked."""
+    return (templates or shipped()).environment(finalize=_finalize)
 
 
 def bogon_asns(exchange: Exchange) -> str:
@@ -170,11 +148,13 @@ def sessions(exchange: Exchange, rs: RouteServer, peers: Sequence[Peer]) -> list
     return out
 
 
-def _rtr_host(host: str) -> str:
+def _rtr_host(host: str) -> dict[str, Any]:
+    """An RTR server's address for `remote`: an IP address bare, a host name in quotes."""
     try:
-        return str(ipaddress.ip_address(host))
+        return {"host": str(ipaddress.ip_address(host)), "hostname": False}
     except ValueError:
-        return f'"{host}"'  # a validated host name: letters, digits, dots and dashes only
+        # A validated host name (letters, digits, dots and dashes only); the template quotes it.
+        return {"host": host, "hostname": True}
 
 
 def render_route_server(
@@ -201,7 +181,7 @@ def render_route_server(
         "ret_bool": "" if rs.bird.version == "2.0" else " -> bool",
         "rs_asn_16bit": exchange.asn <= 65535,
         "rtr_servers": [
-            {"name": rtr.name, "host": _rtr_host(rtr.host), "port": rtr.port}
+            {"name": rtr.name, **_rtr_host(rtr.host), "port": rtr.port}
             for rtr in exchange.rpki.rtr_servers
         ],
         "reasons": REJECT_REASONS,
@@ -223,7 +203,7 @@ def render_route_server(
 
 
 def render_all(
-    exchange: Exchange, peers: Sequence[Peer], templates: Path = TEMPLATES
+    exchange: Exchange, peers: Sequence[Peer], templates: TemplateSet | None = None
 ) -> dict[str, str]:
     """Route-server name -> BIRD config text, for every route server of the exchange."""
     env = environment(templates)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
-
-import jinja2
 
 from ztix.plan import Plan
-from ztix.render import TEMPLATES
+from ztix.templateset import TemplateSet, shipped
 
 
 def _counts(items: list[str]) -> str:
@@ -26,16 +23,9 @@ def plan_counts(plan: Plan) -> dict[str, str]:
     }
 
 
-def plan_markdown(plan: Plan, templates: Path = TEMPLATES) -> str:
-    """The pull-request comment."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701  Markdown, not HTML; values are validated text
-    )
+def plan_markdown(plan: Plan, templates: TemplateSet | None = None) -> str:
+    """The pull-request comment (Markdown, not HTML; every value in it is validated text)."""
+    env = (templates or shipped()).environment()
     return env.get_template("plan.md.j2").render(plan=plan, counts=plan_counts(plan))
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import asyncssh
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ztix.errors import SettingsError
+
+if TYPE_CHECKING:
+    import asyncssh
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -68,6 +70,8 @@ class Settings(BaseSettings):
 
     def ssh_key_value(self) -> asyncssh.SSHKey | None:
         """The deploy key: ZTIX_SSH_KEY (the private key itself) or ZTIX_SSH_KEY_FILE."""
+        import asyncssh  # noqa: PLC0415  (only commands that deploy pay for it)
+
         try:
             if self.ssh_key is not None and self.ssh_key.get_secret_value().strip():
                 return asyncssh.import_private_key(self.ssh_key.get_secret_value())

@@ -1,7 +1,17 @@
-"""Parse YAML text into plain data plus the line and column of every key and item.
+"""Parse untrusted YAML text into plain data plus the line and column of every key and item.
 
-PyYAML silently keeps the last of two equal keys; here a duplicate key is a problem. Parsing goes
-through the composed node tree so that every value keeps its place in the file.
+A peer file arrives in a stranger's pull request and CI parses it before anyone reads it, so
+this reader builds the data itself from libyaml's event stream instead of PyYAML's composer:
+
+- explicit tags (`!!int`, `!foo`) are refused: the README promises plain YAML, and a tag would
+  let a file pick the type a value is read as;
+- aliases are counted and their expansion is bounded (`MAX_ALIASES`, `MAX_VALUES`), so a
+  "billion laughs" file of a few hundred bytes is refused in microseconds instead of expanding
+  to gigabytes; nesting is bounded (`MAX_DEPTH`) before any recursion, so deep input never
+  reaches Python's recursion limit here or in validation;
+- every scalar that fails to construct (`2026-02-30`, `0x_`, a 5,000-digit integer) is a
+  located problem, never a traceback;
+- duplicate keys are problems (PyYAML silently keeps the last one), and so are merge keys.
 """
 
 from __future__ import annotations
@@ -15,11 +25,25 @@ from ztix.errors import Problem
 Loc = tuple[str | int, ...]
 Positions = dict[Loc, tuple[int, int]]
 
-# libyaml's composer is several times faster; the pure-Python one gives the same nodes and marks.
+# libyaml's parser is several times faster; the pure-Python one gives the same events and marks.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+# Bounds on one document. A peer file needs depth 4 and about 40 values; ix.yaml about 150.
+MAX_DEPTH = 16
+MAX_ALIASES = 32
+MAX_VALUES = 10_000
 
-_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
+_STR = "tag:yaml.org,2002:str"
+_KINDS = {
+    "tag:yaml.org,2002:int": "an integer",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a boolean",
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
+# What constructing a scalar can raise (int() of 5,000 digits raises ValueError, a date out of
+# range ValueError or OverflowError).
+_CONSTRUCT_ERRORS = (ValueError, OverflowError, ArithmeticError, TypeError, yaml.YAMLError)
 
 
 class YamlDocument:
@@ -55,11 +79,21 @@ def format_loc(loc: Loc) -> str:
     return out
 
 
+class _Stop(Exception):
+    """A problem after which the rest of the document cannot be read (a limit, a syntax error)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
 def parse_yaml(path: str, text: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one document; return it with positions, or None and the problems that stop it."""
-    loader = _Loader(text)
+    reader = _Reader(path, text)
     try:
-        node = loader.get_single_node()
+        data = reader.document()
+    except _Stop as stop:
+        return None, [*reader.problems, stop.problem]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -69,16 +103,11 @@ def parse_yaml(path: str, text: str) -> tuple[YamlDocument | None, list[Problem]
         return None, [_reader_problem(path, text)]
     except yaml.YAMLError as exc:  # no position is known for anything else
         return None, [Problem(path, 1, 1, "", f"YAML error: {exc}")]
-    if node is None:
-        return None, [Problem(path, 1, 1, "", "the file is empty", "see the README for an example")]
-    positions: Positions = {(): (node.start_mark.line + 1, node.start_mark.column + 1)}
-    problems: list[Problem] = []
-    builder = _Builder(path, loader, positions, problems)
-    try:
-        data = builder.build(node, ())
     finally:
-        loader.dispose()
-    return YamlDocument(path, data, positions), problems
+        reader.loader.dispose()
+    if data is _EMPTY:
+        return None, [Problem(path, 1, 1, "", "the file is empty", "see the README for an example")]
+    return YamlDocument(path, data, reader.positions), reader.problems
 
 
 def _reader_problem(path: str, text: str) -> Problem:
@@ -97,68 +126,212 @@ def _reader_problem(path: str, text: str) -> Problem:
     return Problem(path, 1, 1, "", "the file holds a character that YAML does not allow")
 
 
-class _Builder:
-    def __init__(
-        self, path: str, loader: yaml.SafeLoader, positions: Positions, problems: list[Problem]
-    ) -> None:
+_EMPTY = object()
+
+
+class _Reader:
+    """Builds plain data from the event stream, checking every bound as events arrive."""
+
+    def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.loader = loader
-        self.positions = positions
-        self.problems = problems
+        self.loader = _Loader(text)
+        self.positions: Positions = {}
+        self.problems: list[Problem] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, values it expands to)
+        self.values = 0
+        self.aliases = 0
 
-    def _at(self, node: yaml.Node) -> tuple[int, int]:
-        return (node.start_mark.line + 1, node.start_mark.column + 1)
+    # PyYAML's stubs leave the event API untyped; these three give it types.
+    def _next(self) -> yaml.Event:
+        event: yaml.Event = self.loader.get_event()  # type: ignore[no-untyped-call]
+        return event
 
-    def build(self, node: yaml.Node, loc: Loc) -> Any:
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-            line, col = self._at(node)
-            self.problems.append(
-                Problem(
-                    self.path, line, col, format_loc(loc), f"YAML tag {node.tag!r} is not allowed"
-                )
+    def _peek(self) -> yaml.Event:
+        event: yaml.Event = self.loader.peek_event()  # type: ignore[no-untyped-call]
+        return event
+
+    def _resolve(self, event: yaml.ScalarEvent) -> str:
+        tag: str = self.loader.resolve(  # type: ignore[no-untyped-call]
+            yaml.ScalarNode, event.value, event.implicit
+        )
+        return tag
+
+    def _at(self, event: yaml.Event) -> tuple[int, int]:
+        mark = event.start_mark
+        return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+    def _problem(self, event: yaml.Event, loc: Loc, message: str, hint: str = "") -> None:
+        line, col = self._at(event)
+        self.problems.append(Problem(self.path, line, col, format_loc(loc), message, hint))
+
+    def _stop(self, event: yaml.Event, loc: Loc, message: str, hint: str = "") -> _Stop:
+        line, col = self._at(event)
+        return _Stop(Problem(self.path, line, col, format_loc(loc), message, hint))
+
+    def document(self) -> Any:
+        get = self._next
+        get()  # StreamStart
+        if isinstance(self._peek(), yaml.StreamEndEvent):
+            return _EMPTY
+        get()  # DocumentStart
+        first = self._peek()
+        self.positions[()] = self._at(first)
+        data, _ = self._node(get(), (), 0)
+        get()  # DocumentEnd
+        extra = get()
+        if not isinstance(extra, yaml.StreamEndEvent):
+            raise self._stop(
+                extra, (), "the file holds more than one YAML document", "remove the extra '---'"
+            )
+        return data
+
+    def _count(self, event: yaml.Event, loc: Loc, values: int) -> None:
+        self.values += values
+        if self.values > MAX_VALUES:
+            raise self._stop(
+                event,
+                loc,
+                f"the file expands to more than {MAX_VALUES} values (limit)",
+                "aliases that repeat large parts multiply the size; write the values out",
+            )
+
+    def _node(self, event: yaml.Event, loc: Loc, depth: int) -> tuple[Any, int]:
+        """The value that starts with `event`, and how many values it counts for."""
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(event, loc)
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            self._problem(
+                event,
+                loc,
+                f"YAML tag {tag!r} is not allowed",
+                "write the value without a tag; quote it if it is text",
+            )
+            self._skip(event)
+            return None, 1
+        if isinstance(event, yaml.ScalarEvent):
+            self._count(event, loc, 1)
+            value, count = self._scalar(event, loc), 1
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            if depth >= MAX_DEPTH:
+                raise self._stop(event, loc, f"nested more than {MAX_DEPTH} levels deep (limit)")
+            self._count(event, loc, 1)
+            if isinstance(event, yaml.SequenceStartEvent):
+                value, count = self._sequence(loc, depth)
+            else:
+                value, count = self._mapping(loc, depth)
+        else:  # pragma: no cover - the parser never yields anything else here
+            raise self._stop(event, loc, f"unexpected YAML event {type(event).__name__}")
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.anchors[anchor] = (value, count)
+        return value, count
+
+    def _alias(self, event: yaml.AliasEvent, loc: Loc) -> tuple[Any, int]:
+        self.aliases += 1
+        if self.aliases > MAX_ALIASES:
+            raise self._stop(event, loc, f"more than {MAX_ALIASES} aliases (limit)")
+        found = self.anchors.get(event.anchor or "")
+        if found is None:
+            raise self._stop(event, loc, f"alias *{event.anchor} refers to no earlier anchor")
+        value, count = found
+        self._count(event, loc, count)
+        return value, count
+
+    def _scalar(self, event: yaml.ScalarEvent, loc: Loc) -> Any:
+        resolved = self._resolve(event)
+        if resolved == _STR:
+            return event.value
+        kind = _KINDS.get(resolved)
+        if kind is None:  # `<<` (merge) and `=` (value) keys of YAML 1.1
+            self._problem(
+                event,
+                loc,
+                f"{event.value!r} is a YAML feature that is not supported here",
+                "write the keys and values out; quote it if it is text",
             )
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, loc)
-        if isinstance(node, yaml.SequenceNode):
-            items = []
-            for index, item in enumerate(node.value):
-                self.positions[(*loc, index)] = self._at(item)
-                items.append(self.build(item, (*loc, index)))
-            return items
+        node = yaml.ScalarNode(resolved, event.value)
         try:
-            return self.loader.construct_object(node, deep=True)
-        except yaml.constructor.ConstructorError as exc:
-            line, col = self._at(node)
-            self.problems.append(
-                Problem(self.path, line, col, format_loc(loc), f"cannot read value: {exc.problem}")
+            return self.loader.yaml_constructors[resolved](self.loader, node)
+        except _CONSTRUCT_ERRORS as exc:
+            reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+            self._problem(
+                event,
+                loc,
+                f"{event.value[:40]!r} looks like {kind} but is not a valid one ({reason})",
+                "quote it if it is text",
             )
             return None
 
-    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
+    def _sequence(self, loc: Loc, depth: int) -> tuple[list[Any], int]:
+        items: list[Any] = []
+        count = 1
+        while True:
+            event = self._next()
+            if isinstance(event, yaml.SequenceEndEvent):
+                return items, count
+            here = (*loc, len(items))
+            self.positions[here] = self._at(event)
+            value, size = self._node(event, here, depth + 1)
+            items.append(value)
+            count += size
+
+    def _mapping(self, loc: Loc, depth: int) -> tuple[dict[str, Any], int]:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            line, col = self._at(key_node)
-            key = self.build(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
-            if not isinstance(key, str):
-                self.problems.append(
-                    Problem(self.path, line, col, format_loc(loc), "keys must be plain words")
-                )
+        count = 1
+        while True:
+            event = self._next()
+            if isinstance(event, yaml.MappingEndEvent):
+                return result, count
+            key = self._key(event, loc)
+            value_event = self._next()
+            if key is None:
+                self._skip(value_event)
                 continue
+            line, col = self._at(event)
             if key in first_seen:
-                self.problems.append(
-                    Problem(
-                        self.path,
-                        line,
-                        col,
-                        format_loc((*loc, key)),
-                        f"duplicate key (first defined on line {first_seen[key]})",
-                        "remove one of them",
-                    )
+                self._problem(
+                    event,
+                    (*loc, key),
+                    f"duplicate key (first defined on line {first_seen[key]})",
+                    "remove one of them",
                 )
+                self._skip(value_event)
                 continue
             first_seen[key] = line
             self.positions[(*loc, key)] = (line, col)
-            result[key] = self.build(value_node, (*loc, key))
-        return result
+            value, size = self._node(value_event, (*loc, key), depth + 1)
+            result[key] = value
+            count += size
+
+    def _key(self, event: yaml.Event, loc: Loc) -> str | None:
+        """The key that `event` is, or None (and a problem) if it is not a plain word."""
+        if (
+            isinstance(event, yaml.ScalarEvent)
+            and event.tag is None
+            and self._resolve(event) == _STR
+        ):
+            self._count(event, loc, 1)
+            return str(event.value)
+        if isinstance(event, yaml.ScalarEvent) and event.value == "<<":
+            self._problem(
+                event, loc, "YAML merge keys (<<) are not supported", "write the keys out"
+            )
+        else:
+            self._problem(event, loc, "keys must be plain words")
+        self._skip(event)
+        return None
+
+    def _skip(self, event: yaml.Event) -> None:
+        """Consume the rest of the node that starts with `event` (iteratively, any depth)."""
+        if not isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            return
+        open_ = 1
+        while open_:
+            inner = self._next()
+            if isinstance(inner, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                open_ += 1
+            elif isinstance(inner, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                open_ -= 1

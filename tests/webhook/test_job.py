@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitrepo import bare_remote, git
-from webhook.job import GitApplyJob
+from ztix.webhook.job import GitApplyJob
 
 
 @pytest.fixture

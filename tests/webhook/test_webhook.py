@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from webhook.app import create_app
-from webhook.runner import RunResult
-from webhook.settings import WebhookSettings
+from ztix.webhook.app import create_app
+from ztix.webhook.runner import RunResult
+from ztix.webhook.settings import WebhookSettings
 
 DATA = Path(__file__).parent.parent / "data" / "webhook"
 SECRET = "hook-secret-1"

@@ -16,6 +16,7 @@ import git
 from ztix.errors import AdapterError
 from ztix.gitsource import tree_files
 from ztix.loader import PEERS_DIR
+from ztix.tree import Entry
 
 BRANCH_PREFIX = "ztix/AS"
 
@@ -57,13 +58,13 @@ class GitWorkspace:
         repo.remotes.origin.fetch(prune=True)
         return repo
 
-    def snapshot(self) -> tuple[dict[str, str], dict[int, dict[str, str]]]:
+    def snapshot(self) -> tuple[dict[str, Entry], dict[int, dict[str, Entry]]]:
         """Files on main, and the files of every open change branch by ASN (after a fetch)."""
         with self._lock:
             try:
                 repo = self._repo()
                 main = tree_files(repo.commit(f"origin/{self.main}").tree)
-                branches: dict[int, dict[str, str]] = {}
+                branches: dict[int, dict[str, Entry]] = {}
                 for ref in repo.remotes.origin.refs:
                     name = ref.remote_head
                     if name.startswith(BRANCH_PREFIX) and name[len(BRANCH_PREFIX) :].isdigit():

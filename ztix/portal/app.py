@@ -12,7 +12,6 @@ import secrets
 import time
 from collections import deque
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -31,19 +30,15 @@ from ztix.portal.access import NetworkAccess, User, from_claims
 from ztix.portal.service import PortalService, RequestRefused
 from ztix.portal.sessions import LoggedIn, SessionStore
 from ztix.portal.settings import PortalSettings
-from ztix.render import TEMPLATES
+from ztix.templateset import TemplateSet, shipped
 
 SCOPES = "openid profile email networks"
 
 
-def _templates(templates: Path) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates / "portal")),
-        undefined=jinja2.StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def _templates(templates: TemplateSet) -> jinja2.Environment:
+    """The portal's pages (HTML: autoescaped), from the `portal/` area of the template set."""
+    pages = {path.removeprefix("portal/"): text for path, text in templates.area("portal").items()}
+    return TemplateSet(pages, templates.origins).environment(autoescape=True)
 
 
 def build_forge(settings: PortalSettings) -> Forge:
@@ -294,7 +289,7 @@ def create_app(
     *,
     service: PortalService | None = None,
     oidc_transport: httpx.AsyncBaseTransport | None = None,
-    templates: Path = TEMPLATES,
+    templates: TemplateSet | None = None,
 ) -> FastAPI:
     """Build the portal; tests pass a service and an OIDC transport, entry points pass neither."""
     app = FastAPI(title="ZT-IX portal", docs_url=None, redoc_url=None, openapi_url=None)
@@ -330,7 +325,9 @@ def create_app(
         server_metadata_url=settings.issuer.rstrip("/") + "/.well-known/openid-configuration",
         client_kwargs=client_kwargs,
     )
-    portal = Portal(settings, service, oauth.create_client("peeringdb"), _templates(templates))
+    portal = Portal(
+        settings, service, oauth.create_client("peeringdb"), _templates(templates or shipped())
+    )
     app.state.portal = portal
     app.add_api_route("/", portal.index, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/login", portal.login, methods=["GET"])

@@ -9,7 +9,7 @@ import yaml
 from ztix.fields import is_as_set, make_safe_text
 from ztix.models import Peer
 
-HEADER = "# yaml-language-server: $schema=../ztix/schemas/peer.schema.json\n"
+_HINT = re.compile(r"^# yaml-language-server: \$schema=(\S*)ix\.schema\.json\s*$")
 
 
 def safe_name(name: str, asn: int) -> str:
@@ -24,7 +24,20 @@ def as_sets(irr_as_set: str) -> tuple[str, ...]:
     return tuple(p for p in parts if is_as_set(p))
 
 
-def render_peer(peer: Peer) -> str:
+def schema_header(exchange_text: str) -> str:
+    """The editor hint for a peer file, beside the one the repository's ix.yaml has (if any).
+
+    A fork keeps the schemas in `ztix/schemas/`, a repository made by `ztix init` in `schemas/`;
+    ix.yaml's first line says which, and peer files live one folder further down.
+    """
+    first = exchange_text.split("\n", 1)[0]
+    found = _HINT.match(first)
+    if found is None:
+        return ""
+    return f"# yaml-language-server: $schema=../{found.group(1)}peer.schema.json\n"
+
+
+def render_peer(peer: Peer, header: str = "") -> str:
     """The YAML text of a peer file (keys in a fixed order, only what is set)."""
     data = peer.model_dump(mode="json", exclude_defaults=True)
     data["asn"] = peer.asn
@@ -42,6 +55,6 @@ def render_peer(peer: Peer) -> str:
     ]
     ordered = {key: data[key] for key in order if key in data}
     # yaml.safe_dump quotes what YAML would otherwise read as another type (all-digit node ids).
-    return HEADER + yaml.safe_dump(
+    return header + yaml.safe_dump(
         ordered, sort_keys=False, default_flow_style=False, allow_unicode=False
     )

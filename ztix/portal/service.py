@@ -17,8 +17,9 @@ from ztix.models import MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.allocate import LanFull, lowest_free, used_addresses
-from ztix.portal.peerfile import as_sets, render_peer, safe_name
+from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
+from ztix.tree import Entry
 from ztix.yamlsource import format_loc
 
 Status = Literal["not a member", "pending", "active", "failed", "approved", "rejected"]
@@ -43,7 +44,7 @@ class AsnView:
     suggested: MaxPrefix | None = None  # what a request would set, from PeeringDB
 
 
-def _peer_from(files: dict[str, str], asn: int) -> Peer | None:
+def _peer_from(files: dict[str, Entry], asn: int) -> Peer | None:
     """The peer file of `asn` in a tree, read with only its exchange file (not every peer)."""
     path = f"peers/AS{asn}.yaml"
     if path not in files or EXCHANGE_FILE not in files:
@@ -53,6 +54,13 @@ def _peer_from(files: dict[str, str], asn: int) -> Peer | None:
     except ValidationFailed:
         return None
     return repo.peers[0].model if repo.peers else None
+
+
+def _text(entry: Entry | None) -> str:
+    """A file entry's text ('' for a missing entry or one that is not a file)."""
+    if isinstance(entry, bytes):
+        return entry.decode("utf-8", errors="replace")
+    return entry if isinstance(entry, str) else ""
 
 
 class PortalService:
@@ -165,7 +173,7 @@ class PortalService:
                     node_id=node_id.strip(),
                     contact=contact.strip(),
                 )
-                text = render_peer(peer)
+                text = render_peer(peer, schema_header(_text(main.get(EXCHANGE_FILE))))
                 files = {**main, f"peers/AS{asn}.yaml": text}
                 load_files(files)  # the same validation as CI: raises ValidationFailed
                 title = f"AS{asn}: {'update' if f'peers/AS{asn}.yaml' in main else 'join'}"
@@ -187,8 +195,8 @@ class PortalService:
         access: NetworkAccess,
         network: Network,
         *,
-        main: dict[str, str],
-        branches: dict[int, dict[str, str]],
+        main: dict[str, Entry],
+        branches: dict[int, dict[str, Entry]],
         node_id: str,
         contact: str,
     ) -> Peer:

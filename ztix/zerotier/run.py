@@ -116,3 +116,17 @@ async def apply(
     result.done.sort()
     result.failed.sort()
     return result
+
+
+def plan_lines(planned: ZeroTierPlan, *, verbose: bool = True) -> list[str]:
+    """The plan for a terminal: one line per member (only changes unless verbose), then counts."""
+    lines = []
+    for change in planned.members:
+        if verbose or change.writes or change.action == "unmanaged":
+            member = change.desired or change.live
+            name = member.name if member else ""
+            ips = " ".join(change.desired.ip_assignments) if change.desired else ""
+            extra = f" ({change.detail})" if change.detail else ""
+            lines.append(f"  {change.action:<12} {change.node_id} {name:<20} {ips}{extra}")
+    lines.append(planned.summary())
+    return lines

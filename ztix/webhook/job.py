@@ -10,7 +10,7 @@ from pathlib import Path
 
 import git
 
-from webhook.runner import RunResult
+from ztix.webhook.runner import RunResult
 
 # `ztix apply` exit codes (ztix.cli) -> the run's result.
 RESULTS = {0: "ok", 1: "invalid", 3: "partial"}

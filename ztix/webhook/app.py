@@ -10,13 +10,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from webhook.events import triggers
-from webhook.job import GitApplyJob
-from webhook.runner import ApplyRunner, Job, RunResult
-from webhook.settings import WebhookSettings
-from webhook.verify import delivery_id, event_name, verified
 from ztix.changes.forge import CheckState, Forge, GiteaForge, GitHubForge, GitLabForge
 from ztix.errors import AdapterError
+from ztix.webhook.events import triggers
+from ztix.webhook.job import GitApplyJob
+from ztix.webhook.runner import ApplyRunner, Job, RunResult
+from ztix.webhook.settings import WebhookSettings
+from ztix.webhook.verify import delivery_id, event_name, verified
 
 
 def create_app(settings: WebhookSettings, job: Job | None = None) -> FastAPI:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from webhook.verify import Forge
+from ztix.webhook.verify import Forge
 
 
 def triggers(forge: Forge, event: str, payload: dict[str, Any], branch: str) -> str | None:

@@ -1,0 +1,1 @@
+"""The subcommands of `ztix`, one module per group, imported only when run."""

@@ -1,0 +1,62 @@
+"""The only place adapters are built from settings (tokens and keys come from the environment)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ztix.models import Exchange
+from ztix.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from ztix.deploy import SshDeployer
+    from ztix.ports import ZeroTierProvider
+
+
+def settings() -> Settings:
+    """The CLI's settings from the environment (ZTIX_*)."""
+    return load_settings(Settings, "ZTIX_")
+
+
+def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
+    """The ZeroTier provider named in ix.yaml, with the token from the environment."""
+    from ztix.zerotier.central import CentralProvider  # noqa: PLC0415
+    from ztix.zerotier.controller import ControllerProvider  # noqa: PLC0415
+
+    zt = exchange.zerotier
+    url = settings.zerotier_api_url or zt.api_url
+    token = settings.zerotier_token_value()
+    if zt.provider == "central":
+        assert zt.network_id is not None  # the model requires it for central
+        return CentralProvider(
+            url,
+            token,
+            network_id=zt.network_id,
+            timeout=settings.http_timeout,
+            concurrency=min(settings.zerotier_concurrency, 4),
+        )
+    return ControllerProvider(
+        url,
+        token,
+        network_id=zt.network_id,
+        network_suffix=zt.network_suffix,
+        timeout=settings.http_timeout,
+        concurrency=settings.zerotier_concurrency,
+    )
+
+
+def build_deployer(settings: Settings, *, required: bool) -> SshDeployer | None:
+    """The SSH deployer with the key from the environment (None in a dry run without one)."""
+    from ztix.deploy import DeploySettings, SshDeployer  # noqa: PLC0415
+
+    key = settings.require_ssh_key() if required else settings.ssh_key_value()
+    if key is None:
+        return None
+    return SshDeployer(
+        key,
+        DeploySettings(
+            connect_timeout=settings.http_timeout,
+            confirm_timeout=settings.bird_confirm_timeout,
+            health_settle=settings.health_settle,
+            lock_wait=settings.deploy_lock_wait,
+        ),
+    )

@@ -1,0 +1,63 @@
+"""`ztix apply`: validate, authorize ZeroTier members, deploy route servers, deauthorize."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from ztix.commands.adapters import build_deployer, build_zerotier, settings
+from ztix.errors import EXIT_OK, EXIT_PARTIAL
+from ztix.settings import Settings
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, then ZeroTier, route servers, and deauthorizations; write the reports."""
+    return asyncio.run(_apply(args, settings()))
+
+
+async def _apply(args: argparse.Namespace, settings: Settings) -> int:
+    from ztix.apply import run_apply  # noqa: PLC0415
+    from ztix.gitsource import head_commit  # noqa: PLC0415
+    from ztix.loader import load  # noqa: PLC0415
+    from ztix.ports import ZeroTierProvider  # noqa: PLC0415
+    from ztix.templateset import from_directory  # noqa: PLC0415
+
+    repo = load(args.repo)
+    templates = from_directory(args.repo)
+    print(f"templates: {templates.describe()}")
+    exchange = repo.exchange.model
+    need_zt = args.only in (None, "zerotier")
+    need_rs = args.only in (None, "routeservers")
+    # A real apply needs every credential before it changes anything; a dry run uses what it has.
+    provider: ZeroTierProvider | None = None
+    if need_zt and (not args.dry_run or settings.has_zerotier_token()):
+        provider = build_zerotier(settings, exchange)
+    deployer = build_deployer(settings, required=need_rs and not args.dry_run) if need_rs else None
+    try:
+        report = await run_apply(
+            repo,
+            commit=head_commit(args.repo),
+            zerotier=provider,
+            deployer=deployer,
+            only=args.only,
+            dry_run=args.dry_run,
+            progress=print,
+            templates=templates,
+        )
+    finally:
+        if provider is not None:
+            await provider.aclose()
+    if args.report:
+        args.report.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+        print(f"report: {args.report}")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(report.markdown())
+    for failure in report.failures:
+        print(f"error: {failure}", file=sys.stderr)
+    print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
+    return EXIT_OK if report.status == "ok" else EXIT_PARTIAL

@@ -1,0 +1,58 @@
+"""Offline commands on the files: validate, render, schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ztix.errors import EXIT_OK
+from ztix.loader import Repository, load
+
+
+def summary(repo: Repository) -> str:
+    """One line that says what the repository holds."""
+    peers = [p.model for p in repo.peers]
+    active = sum(1 for p in peers if p.active)
+    servers = len(repo.exchange.model.route_servers)
+    return (
+        f"ok: {repo.exchange.model.name}: {len(peers)} peers ({active} active, "
+        f"{len(peers) - active} suspended), {servers} route servers, no problems"
+    )
+
+
+def validate(args: argparse.Namespace) -> int:
+    """Validate every file; print each problem, or a one-line summary."""
+    print(summary(load(args.repo)))
+    return EXIT_OK
+
+
+def render(args: argparse.Namespace) -> int:
+    """Render every route server's BIRD config into OUT/<route-server>/bird.conf."""
+    from ztix.render import render_all  # noqa: PLC0415
+    from ztix.templateset import from_directory  # noqa: PLC0415
+
+    repo = load(args.repo)
+    templates = from_directory(args.repo)
+    print(f"templates: {templates.describe()}", file=sys.stderr)
+    configs = render_all(repo.exchange.model, [p.model for p in repo.peers], templates)
+    for name, text in configs.items():
+        target = args.out / name / "bird.conf"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target} ({text.count(chr(10))} lines)")
+    return EXIT_OK
+
+
+def schema(args: argparse.Namespace) -> int:
+    """Print or write the JSON Schemas of both file kinds."""
+    from ztix.schema import SCHEMA_FILES, dump, json_schemas  # noqa: PLC0415
+
+    schemas = json_schemas()
+    if args.out is None:
+        print(dump({name.removesuffix(".schema.json"): s for name, s in schemas.items()}), end="")
+        return EXIT_OK
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in SCHEMA_FILES:
+        (args.out / name).write_text(dump(schemas[name]), encoding="utf-8")
+        print(f"wrote {args.out / name}")
+    return EXIT_OK

@@ -1,0 +1,42 @@
+"""`ztix zerotier plan|apply`: the ZeroTier network alone."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from ztix.commands.adapters import build_zerotier, settings
+from ztix.errors import EXIT_OK, EXIT_PARTIAL
+from ztix.settings import Settings
+
+
+def run(args: argparse.Namespace) -> int:
+    """Plan or apply the ZeroTier network against the files."""
+    return asyncio.run(_zerotier(args, settings()))
+
+
+async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
+    from ztix.loader import load  # noqa: PLC0415
+    from ztix.zerotier import run as zerotier_run  # noqa: PLC0415
+
+    repo = load(args.repo)
+    exchange = repo.exchange.model
+    peers = [p.model for p in repo.peers]
+    provider = build_zerotier(settings, exchange)
+    try:
+        planned = await zerotier_run.plan(provider, exchange, peers)
+        for line in zerotier_run.plan_lines(planned, verbose=args.zt_command == "plan"):
+            print(line)
+        if args.zt_command == "plan":
+            return EXIT_OK
+        result = await zerotier_run.apply(provider, planned)
+    finally:
+        await provider.aclose()
+    writes = len(result.done) + int(result.network_written)
+    print(f"applied: {writes} writes, {len(result.failed)} failed")
+    if result.network_error:
+        print(f"error: network: {result.network_error}", file=sys.stderr)
+    for change, why in result.failed:
+        print(f"error: {change.node_id}: {why}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_PARTIAL

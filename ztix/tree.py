@@ -1,0 +1,68 @@
+"""The files of a peering repository as the loader sees them, from a directory or a git tree.
+
+An entry is the bytes of a regular file, or a `NotAFile` that says what else it is (a symbolic
+link, a directory, a submodule): the loader turns those into located problems instead of
+following a link out of the repository or silently skipping a directory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+EXCHANGE_FILE = "ix.yaml"
+PEERS_DIR = "peers"
+IRR_DIR = "irr"
+# Directories whose direct entries the loader reads (every entry, so odd ones can be reported).
+DATA_DIRS = (PEERS_DIR, IRR_DIR)
+# Read at most this many bytes of one file: the loader refuses larger files anyway, and a
+# stranger's 10 GB file must not be read into memory to find that out.
+READ_LIMIT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class NotAFile:
+    """An entry that is not a regular file."""
+
+    kind: Literal["symbolic link", "directory", "submodule", "special file"]
+
+
+Entry = bytes | str | NotAFile
+Files = Mapping[str, Entry]
+
+
+def _entry(path: Path) -> Entry:
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        return NotAFile("special file")
+    if stat.S_ISLNK(info.st_mode):
+        return NotAFile("symbolic link")
+    if stat.S_ISDIR(info.st_mode):
+        return NotAFile("directory")
+    if not stat.S_ISREG(info.st_mode):
+        return NotAFile("special file")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(READ_LIMIT + 1)
+
+
+def read_tree(root: Path) -> dict[str, Entry]:
+    """`ix.yaml` and every entry directly in `peers/` and `irr/` of a directory."""
+    files: dict[str, Entry] = {}
+    if (root / EXCHANGE_FILE).exists() or (root / EXCHANGE_FILE).is_symlink():
+        files[EXCHANGE_FILE] = _entry(root / EXCHANGE_FILE)
+    for name in DATA_DIRS:
+        folder = root / name
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            files[name] = NotAFile("symbolic link" if folder.is_symlink() else "special file")
+            continue
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            files[f"{name}/{path.name}"] = _entry(path)
+    return files
