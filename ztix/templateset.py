@@ -101,12 +101,14 @@ def _version() -> str:
 
 
 def read_traversable(root: Traversable, prefix: str = "") -> dict[str, str]:
-    """Every file under `root` (relative path -> text), skipping dot and dunder entries."""
+    """Every file under `root` (relative path -> text), skipping `__pycache__` and dot folders."""
     out: dict[str, str] = {}
     for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if entry.name.startswith((".", "__")):
+        if entry.name.startswith("__"):
             continue
         if entry.is_dir():
+            if entry.name.startswith("."):
+                continue
             out.update(read_traversable(entry, f"{prefix}{entry.name}/"))
         elif entry.is_file():
             out[f"{prefix}{entry.name}"] = entry.read_text(encoding="utf-8")
