@@ -44,8 +44,17 @@ def test_a_fork_that_adds_a_member_keeps_the_suite_green(tmp_path: Path) -> None
     (fork / "peers" / "AS64505.yaml").write_text(MEMBER)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZTIX_", "PYTEST_"))}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-m", "not lab and not slow", "-p",
-         "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-x",
+            "-m",
+            "not lab and not slow",
+            "-p",
+            "no:cacheprovider",
+        ],
         cwd=fork,
         capture_output=True,
         text=True,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import re
 from dataclasses import dataclass, field
 
 from ztix import __version__
@@ -25,6 +24,7 @@ PIPELINES = {
     "forgejo": (".forgejo/workflows/ztix.yml", "forgejo/ztix.yml"),
 }
 INSTALL_MARK = "# ztix: install"
+CHECKOUT_INSTALL = "python -m pip install -c constraints.txt ."
 DEFAULT_API_URLS = {
     "self_hosted_controller": "http://127.0.0.1:9993",
     "central": "https://api.zerotier.com/api/v1",
@@ -100,19 +100,14 @@ def pipeline(forge: str, package: str) -> tuple[str, str]:
     root, _ = shipped_dir("pipelines", "ci")
     text = read_traversable(root)[source]
     install = f'python -m pip install "{package}"'
-    lines = []
-    for line in text.splitlines(keepends=True):
-        if INSTALL_MARK in line:
-            indent = re.match(r"\s*(- run: |- )?", line)
-            head = indent.group(0) if indent else ""
-            line = f"{head}{install}  {INSTALL_MARK} (where you publish the ztix wheel)\n"
-            if "venv" in text and "- run:" in head:  # keep the venv of self-hosted runners
-                line = line.replace(
-                    install,
-                    f'python3 -m venv "$RUNNER_TEMP/venv" && . "$RUNNER_TEMP/venv/bin/activate" '
-                    f"&& {install}",
-                )
-        lines.append(line)
+    lines = [
+        line.replace(CHECKOUT_INSTALL, install).replace(
+            INSTALL_MARK, f"{INSTALL_MARK} (where you publish the ztix wheel)"
+        )
+        if INSTALL_MARK in line
+        else line
+        for line in text.splitlines(keepends=True)
+    ]
     return path, "".join(lines)
 
 

@@ -66,7 +66,10 @@ def answers(args: argparse.Namespace, ask: Ask | None) -> Answers:
         network_id = _value(args, "network_id", "ZeroTier network id (16 hex digits)", ask)
     specs = list(args.route_server)
     if not specs:
-        specs = [_value(args, "route_server", "route server NAME,NODE_ID,SSH_HOST,KEY_FILE", ask)]
+        question = "route server NAME,NODE_ID,SSH_HOST,HOST_KEY_FILE"
+        if ask is None:
+            raise SettingsError(f"--route-server is required ({question})")
+        specs = [ask(question)]
     return Answers(
         name=name,
         asn=int(asn),

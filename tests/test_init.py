@@ -1,0 +1,138 @@
+"""`ztix init`: a data-only repository that validates, from flags or prompts, or nothing at all."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from tests.test_ci_pipelines import check
+from ztix.cli import build_parser, main
+from ztix.commands.init import answers
+from ztix.errors import SettingsError
+from ztix.loader import load
+from ztix.scaffold import PIPELINES, host_key_from, scaffold
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKtjAIsDUGj9NfyMhyE7ip5BXH3G+mboFszPmD0uHkYX"
+
+
+def flags(tmp_path: Path, *extra: str) -> list[str]:
+    key = tmp_path / "rs.pub"
+    key.write_text(f"{KEY} root@rs1\n")
+    return [
+        "init",
+        str(tmp_path / "ix"),
+        "--name",
+        "Lab IX",
+        "--asn",
+        "215000",
+        "--ipv4",
+        "10.60.0.0/24",
+        "--provider",
+        "central",
+        "--network-id",
+        "8056c2e21c000001",
+        "--route-server",
+        f"rs1,aa00000001,rs1.lab.example,{key}",
+        "--route-server",
+        f"rs2,aa00000002,rs2.lab.example,{key}",
+        "--no-input",
+        *extra,
+    ]
+
+
+def test_init_writes_a_repository_that_validates(tmp_path: Path) -> None:
+    assert main(flags(tmp_path)) == 0
+    repo = load(tmp_path / "ix")
+    exchange = repo.exchange.model
+    assert [rs.name for rs in exchange.route_servers] == ["rs1", "rs2"]
+    assert [str(rs.ipv4) for rs in exchange.route_servers] == ["10.60.0.1", "10.60.0.2"]
+    assert exchange.route_servers[0].canary and not exchange.route_servers[1].canary
+    assert exchange.zerotier.api_url == "https://api.zerotier.com/api/v1"
+    assert repo.peers == ()
+    written = sorted(
+        p.relative_to(tmp_path / "ix").as_posix()
+        for p in (tmp_path / "ix").rglob("*")
+        if p.is_file()
+    )
+    assert written == [
+        ".github/workflows/ztix.yml",
+        "CODEOWNERS",
+        "README.md",
+        "ix.yaml",
+        "peers/README.md",
+        "schemas/ix.schema.json",
+        "schemas/peer.schema.json",
+    ]
+    assert main(["validate", "--repo", str(tmp_path / "ix")]) == 0
+
+
+def test_values_that_do_not_validate_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = flags(tmp_path)
+    args[args.index("--asn") + 1] = "64512"  # private: refused for a production exchange
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "ix.yaml:" in err and "asn: AS64512 is a private ASN" in err
+    assert "nothing was written" in err
+    assert not (tmp_path / "ix").exists()
+
+
+def test_a_non_empty_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ix").mkdir()
+    (tmp_path / "ix" / "x").write_text("")
+    assert main(flags(tmp_path)) == 2
+
+
+def test_missing_values_are_asked_for(tmp_path: Path) -> None:
+    key = tmp_path / "k.pub"
+    key.write_text(KEY + "\n")
+    given = iter(
+        [
+            "Asked IX",
+            "215001",
+            "10.70.0.0/24",
+            "self_hosted_controller",
+            f"rs1,aa00000003,rs1.asked.example,{key}",
+        ]
+    )
+    questions: list[str] = []
+
+    def ask(question: str) -> str:
+        questions.append(question)
+        return next(given)
+
+    args: argparse.Namespace = build_parser().parse_args(["init", str(tmp_path / "ix")])
+    got = answers(args, ask)
+    assert got.name == "Asked IX" and got.asn == 215001 and got.ipv4 == "10.70.0.0/24"
+    assert got.route_servers[0].host_key == KEY
+    assert len(questions) == 5
+    files = scaffold(got)
+    assert "network_suffix" in files["ix.yaml"]
+
+
+def test_without_a_terminal_missing_values_are_errors(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["init", str(tmp_path / "ix"), "--no-input"])
+    with pytest.raises(SettingsError, match="--name is required"):
+        answers(args, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [KEY, f"{KEY} comment", f"rs1.lab.example {KEY}", f"[rs1]:2222 {KEY}"],
+)
+def test_host_keys_are_read_from_keyscan_and_pub_forms(text: str) -> None:
+    assert host_key_from(text) == KEY
+
+
+@pytest.mark.parametrize("forge", sorted(PIPELINES))
+def test_the_written_pipelines_pass_their_forge_schema(forge: str, tmp_path: Path) -> None:
+    assert main(flags(tmp_path, "--forge", forge)) == 0
+    path = tmp_path / "ix" / PIPELINES[forge][0]
+    schema = "vendor.gitlab-ci" if forge == "gitlab" else "vendor.github-workflows"
+    done = check(path, schema)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = path.read_text()
+    assert "constraints.txt" not in text and 'pip install "ztix==' in text
