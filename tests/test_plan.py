@@ -94,8 +94,8 @@ def test_an_invalid_change_fails_with_located_problems(
     assert main(["plan", "--repo", str(repo), "--base", "main"]) == 1
     err = capsys.readouterr().err
     assert (
-        "peers/AS64502.yaml:6:5: connections[0].ipv4: 10.0.0.10 is already used by peers/AS64500.yaml:5"
-        in err
+        "peers/AS64502.yaml:6:5: connections[0].ipv4: 10.0.0.10 is already used by "
+        "peers/AS64500.yaml:6 (connections[0].ipv4)" in err
     )
 
 

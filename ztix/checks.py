@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ztix.errors import Problem
 from ztix.fields import asn_kind
 from ztix.models import Exchange, Peer
-from ztix.yamlsource import Loc
+from ztix.yamlsource import Loc, format_loc
 
 if TYPE_CHECKING:
     from ztix.loader import Located
@@ -36,7 +37,8 @@ def _peer_files(peers: Sequence[Located[Peer]]) -> Iterator[Problem]:
     for located in peers:
         peer = located.model
         name = located.path.rsplit("/", 1)[-1]
-        if name != f"AS{peer.asn}.yaml":
+        # A name that is not even AS<digits>.yaml was reported by the loader already.
+        if name != f"AS{peer.asn}.yaml" and re.fullmatch(r"AS[1-9][0-9]*\.yaml", name):
             yield located.problem(
                 ("asn",),
                 f"AS{peer.asn} does not match the file name {name}",
@@ -49,23 +51,32 @@ def _peer_files(peers: Sequence[Located[Peer]]) -> Iterator[Problem]:
 
 
 class _Claims:
-    """First owner of each unique thing (node id, address, router id), to name it in duplicates."""
+    """First owner of each unique thing (node id, address, router id), to name both in duplicates.
+
+    A duplicate is reported in both files, each pointing at its own field: whichever file is
+    the newcomer, its author and the reviewer see where the value is already used.
+    """
 
     def __init__(self) -> None:
-        self.owners: dict[tuple[str, str], str] = {}
+        self.owners: dict[tuple[str, object], tuple[Located[Exchange] | Located[Peer], Loc]] = {}
 
-    def claim(self, kind: str, value: object, owner: str) -> str | None:
-        """Record `owner` for `value`; return the earlier owner if there is one."""
-        key = (kind, str(value))
+    def claim(
+        self, kind: str, value: object, located: Located[Exchange] | Located[Peer], loc: Loc
+    ) -> Iterator[Problem]:
+        """Record `value` for `located` at `loc`; problems in both files if it was taken."""
+        key = (kind, value)
         earlier = self.owners.get(key)
         if earlier is None:
-            self.owners[key] = owner
-        return earlier
+            self.owners[key] = (located, loc)
+            return
+        first, first_loc = earlier
+        yield located.problem(loc, f"{value} is already used by {_where(first, first_loc)}")
+        yield first.problem(first_loc, f"{value} is also used by {_where(located, loc)}")
 
 
 def _where(located: Located[Exchange] | Located[Peer], loc: Loc) -> str:
     line, _ = located.source.where(loc)
-    return f"{located.path}:{line}"
+    return f"{located.path}:{line} ({format_loc(loc)})"
 
 
 def _asn_allowed(exchange: Exchange, asn: int) -> str | None:
@@ -93,10 +104,8 @@ def _lan_problem(exchange: Exchange, address: Address) -> str | None:
 def _unique(
     located: Located[Exchange] | Located[Peer], claims: _Claims, kind: str, value: object, loc: Loc
 ) -> Iterator[Problem]:
-    """A problem if `value` of `kind` was already claimed elsewhere; otherwise claim it."""
-    earlier = claims.claim(kind, value, _where(located, loc[:2]))
-    if earlier is not None:
-        yield located.problem(loc, f"{value} is already used by {earlier}")
+    """Problems if `value` of `kind` was already claimed elsewhere; otherwise claim it."""
+    yield from claims.claim(kind, value, located, loc)
 
 
 def _address(

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import ipaddress
 import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+from ztix.birdnames import reserved
 
 # RFC 7607 (AS 0), RFC 6793 (AS_TRANS 23456), RFC 7300 (65535, 4294967295).
 RESERVED_ASNS = frozenset({0, 23456, 65535, 4294967295})
@@ -41,23 +44,37 @@ _SAFE_TEXT_CHARS = "letters, digits, spaces and . , : _ & ( ) ' / + @ ! ? = -"
 # RPSL as-set names (RFC 2622 section 5.1, hierarchical names RFC 2725), with the IRR-source
 # prefix PeeringDB's irr_as_set field carries in practice ("RIPE::AS-FOO").
 _AS_SET_COMPONENT = r"(?:AS-[A-Z0-9_-]*[A-Z0-9]|AS[0-9]+)"
+# re.ASCII: without it, IGNORECASE lets Unicode look-alikes match (U+212A KELVIN SIGN for K,
+# U+017F LONG S for S), so `AS-\u212aELVIN` would pass as an AS-SET.
 _AS_SET = re.compile(
     rf"(?:[A-Z][A-Z0-9-]*::)?(?:AS[0-9]+:)*AS-[A-Z0-9_-]*[A-Z0-9](?::{_AS_SET_COMPONENT})*",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
+# RFC 2622 section 5.1: AS-ANY is the reserved set of every AS; it is never a member's set.
+_RESERVED_SET_NAMES = frozenset({"AS-ANY"})
 _IDENTIFIER = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _HOSTNAME = re.compile(
     r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
 )
-_SSH_KEY_TYPES = frozenset(
-    {
-        "ssh-ed25519",
-        "ecdsa-sha2-nistp256",
-        "ecdsa-sha2-nistp384",
-        "ecdsa-sha2-nistp521",
-        "ssh-rsa",
-    }
+# Public key blob layouts (RFC 4253 6.6, RFC 5656 3.1, RFC 8709 4): the SSH strings after the
+# type name, as (curve name, length of the point or key) for the checks in _check_host_key.
+_SSH_KEY_TYPES: dict[str, tuple[str | None, int]] = {
+    "ssh-ed25519": (None, 32),
+    "ecdsa-sha2-nistp256": ("nistp256", 65),
+    "ecdsa-sha2-nistp384": ("nistp384", 97),
+    "ecdsa-sha2-nistp521": ("nistp521", 133),
+    "ssh-rsa": (None, 0),
+}
+_MIN_RSA_BITS = 2048
+# An API base URL: scheme, host (name, IPv4 or [IPv6]), optional port and path; no credentials,
+# query or fragment (the token comes from the environment, never from ix.yaml).
+_URL = re.compile(
+    r"https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?"
 )
+# BIRD parses numbers as 32-bit unsigned; a max-prefix needs no more than this (a full IPv4
+# table is about a million routes).
+MAX_LIMIT = 10_000_000
+MAX_DB_ID = 2**31 - 1
 _ABS_PATH = re.compile(r"/[A-Za-z0-9._/-]*")
 
 
@@ -79,6 +96,8 @@ def _yaml_type(value: Any) -> str:
         list: "a list",
         dict: "a mapping",
         type(None): "empty (null)",
+        datetime.datetime: "a date with a time",
+        datetime.date: "a date",
     }
     return names.get(type(value), type(value).__name__)
 
@@ -156,8 +175,11 @@ def _split_as_sets(value: Any) -> Any:
 
 
 def is_as_set(value: str) -> bool:
-    """Whether `value` is one AS-SET name in a form PeeringDB really has."""
-    return len(value) <= 128 and _AS_SET.fullmatch(value) is not None
+    """Whether `value` is one AS-SET name in a form PeeringDB really has (and not AS-ANY)."""
+    if len(value) > 128 or not value.isascii() or _AS_SET.fullmatch(value) is None:
+        return False
+    components = value.rsplit("::", maxsplit=1)[-1].upper().split(":")
+    return not any(part in _RESERVED_SET_NAMES for part in components)
 
 
 def make_safe_text(value: str) -> str:
@@ -166,8 +188,24 @@ def make_safe_text(value: str) -> str:
 
 
 def _check_as_set(value: str) -> str:
+    if not value.isascii():
+        odd = " ".join(ascii(c) for c in sorted({c for c in value if not c.isascii()}))
+        raise ValueError(
+            f"{value!a} is not an AS-SET: it holds characters that are not ASCII ({odd})"
+        )
     if not is_as_set(value):
-        raise ValueError(f"{value!r} is not an AS-SET (forms: AS-FOO, RIPE::AS-FOO, AS3320:AS-FOO)")
+        if any(part in _RESERVED_SET_NAMES for part in value.upper().split(":")):
+            raise ValueError(f"{value!r}: AS-ANY is reserved by RFC 2622 and names no member")
+        raise ValueError(
+            f"{value!r} is not an AS-SET (forms, in ASCII: AS-FOO, RIPE::AS-FOO, AS3320:AS-FOO)"
+        )
+    return value
+
+
+def _check_symbol(value: str) -> str:
+    why = reserved(value)
+    if why is not None:
+        raise ValueError(f"{why}; choose another name")
     return value
 
 
@@ -179,28 +217,63 @@ def _check_identifier(value: str) -> str:
 
 def _check_host(value: str) -> str:
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
-        if not _HOSTNAME.fullmatch(value):
+        if not _HOSTNAME.fullmatch(value) or value.replace(".", "").isdigit():
             raise ValueError(f"{value!r} is neither an IP address nor a host name") from None
+        return value
+    _canonical(address, value)
     return value
+
+
+def _check_url(value: str) -> str:
+    if not _URL.fullmatch(value):
+        raise ValueError(
+            f"{value!r} must be an http(s) URL without credentials, query or fragment, "
+            "e.g. http://127.0.0.1:9993"
+        )
+    return value.rstrip("/")
+
+
+def _ssh_strings(blob: bytes) -> list[bytes]:
+    """The SSH wire-format strings (uint32 length + bytes, RFC 4251 5) that make up `blob`."""
+    out, at = [], 0
+    while at < len(blob):
+        if at + 4 > len(blob):
+            raise ValueError("the key data is truncated")
+        size = int.from_bytes(blob[at : at + 4], "big")
+        at += 4
+        if at + size > len(blob):
+            raise ValueError("the key data is truncated")
+        out.append(blob[at : at + size])
+        at += size
+    return out
 
 
 def _check_host_key(value: str) -> str:
     parts = value.split()
-    if len(parts) < 2:
+    if len(parts) != 2:
         raise ValueError("must be '<type> <base64>' as in an OpenSSH known_hosts or .pub line")
-    key_type, blob_text = parts[0], parts[1]
+    key_type, blob_text = parts
     if key_type not in _SSH_KEY_TYPES:
         raise ValueError(f"key type {key_type!r} is not one of {', '.join(sorted(_SSH_KEY_TYPES))}")
     try:
         blob = base64.b64decode(blob_text, validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("the key is not valid base64") from None
-    # RFC 4253 section 6.6: the blob starts with the key type as an SSH string.
-    name = key_type.encode()
-    if blob[:4] != len(name).to_bytes(4, "big") or blob[4 : 4 + len(name)] != name:
+    strings = _ssh_strings(blob)
+    if not strings or strings[0] != key_type.encode():
         raise ValueError(f"the key data does not hold a {key_type} key")
+    curve, size = _SSH_KEY_TYPES[key_type]
+    if key_type == "ssh-rsa":
+        ok = len(strings) == 3 and len(strings[2].lstrip(b"\0")) * 8 >= _MIN_RSA_BITS
+        if not ok:
+            raise ValueError(f"not a whole ssh-rsa key of at least {_MIN_RSA_BITS} bits")
+    elif curve is None:
+        if len(strings) != 2 or len(strings[1]) != size:
+            raise ValueError(f"not a whole {key_type} key (the key bytes are missing or cut)")
+    elif len(strings) != 3 or strings[1] != curve.encode() or len(strings[2]) != size:
+        raise ValueError(f"not a whole {key_type} key (the curve point is missing or cut)")
     return f"{key_type} {blob_text}"
 
 
@@ -210,17 +283,48 @@ def _check_abs_path(value: str) -> str:
     return value
 
 
+_ADDRESS_TYPES: dict[int, type[ipaddress.IPv4Address] | type[ipaddress.IPv6Address]] = {
+    4: ipaddress.IPv4Address,
+    6: ipaddress.IPv6Address,
+}
+_NETWORK_TYPES: dict[int, type[ipaddress.IPv4Network] | type[ipaddress.IPv6Network]] = {
+    4: ipaddress.IPv4Network,
+    6: ipaddress.IPv6Network,
+}
+
+
+def _canonical(address: ipaddress.IPv4Address | ipaddress.IPv6Address, value: str) -> Any:
+    """`address` if `value` is its one canonical spelling (RFC 5952 for IPv6), else an error.
+
+    Two spellings of one address would defeat the uniqueness checks and reach the ZeroTier API
+    and CI logs as given, so only the canonical form is accepted (the message shows it).
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.scope_id is not None:
+            raise ValueError(f"{value!r}: a zone id (%...) is not allowed in a peering address")
+        if address.ipv4_mapped is not None:
+            raise ValueError(f"{value!r} is an IPv4-mapped address; give {address.ipv4_mapped}")
+    canonical = str(address)
+    if canonical != value:
+        raise ValueError(f"{value!r} is not written canonically; write {canonical}")
+    return address
+
+
 def _parse_ip(family: int) -> Any:
     def parse(value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError(f"must be an IPv{family} address as a string, not {_yaml_type(value)}")
         try:
-            address = ipaddress.ip_address(value)
+            address = _ADDRESS_TYPES[family](value)
         except ValueError:
-            raise ValueError(f"{value!r} is not an IPv{family} address") from None
-        if address.version != family:
-            raise ValueError(f"{value} is an IPv{address.version} address, expected IPv{family}")
-        return address
+            try:
+                _ADDRESS_TYPES[10 - family](value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IPv{family} address") from None
+            raise ValueError(
+                f"{value} is an IPv{10 - family} address, expected IPv{family}"
+            ) from None
+        return _canonical(address, value)
 
     return BeforeValidator(parse)
 
@@ -229,21 +333,41 @@ def _parse_net(family: int) -> Any:
     def parse(value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError(f"must be an IPv{family} prefix as a string, not {_yaml_type(value)}")
-        try:
-            network = ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv{family} prefix") from None
-        if network.version != family:
-            raise ValueError(f"{value} is an IPv{network.version} prefix, expected IPv{family}")
         if "/" not in value:
             raise ValueError(
-                f"{value} needs a prefix length, e.g. {value}/{network.max_prefixlen // 2}"
+                f"{value} needs a prefix length, e.g. {value}/{64 if family == 6 else 24}"
             )
-        if ipaddress.ip_interface(value).ip != network.network_address:
-            raise ValueError(f"{value} has host bits set; did you mean {network}?")
+        try:
+            network = _NETWORK_TYPES[family](value, strict=False)
+        except ValueError:
+            try:
+                _NETWORK_TYPES[10 - family](value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IPv{family} prefix") from None
+            raise ValueError(
+                f"{value} is an IPv{10 - family} prefix, expected IPv{family}"
+            ) from None
+        if str(network) != value:
+            address = value.split("/", 1)[0]
+            if ipaddress.ip_address(address.split("%", 1)[0]) != network.network_address:
+                raise ValueError(f"{value} has host bits set; did you mean {network}?")
+            raise ValueError(f"{value!r} is not written canonically; write {network}")
         return network
 
     return BeforeValidator(parse)
+
+
+def _check_router_id(value: ipaddress.IPv4Address) -> ipaddress.IPv4Address:
+    if int(value) == 0:
+        raise ValueError("0.0.0.0 is not a router id (RFC 6286: a non-zero 32-bit number)")
+    return value
+
+
+def _check_day(value: Any) -> Any:
+    # YAML reads 2026-11-02 as a date; a datetime (with a time) or text is not what is meant.
+    if type(value) is not datetime.date:
+        raise ValueError(f"must be a date like 2026-11-02 (unquoted), not {_yaml_type(value)}")
+    return value
 
 
 _str = _require(str, "a string (quote it)")
@@ -298,10 +422,20 @@ Identifier = Annotated[
     AfterValidator(_check_identifier),
     Field(json_schema_extra={"pattern": "^[a-z][a-z0-9_]{0,31}$"}),
 ]
+BirdSymbol = Annotated[
+    str,
+    _str,
+    AfterValidator(_check_identifier),
+    AfterValidator(_check_symbol),
+    Field(json_schema_extra={"pattern": "^[a-z][a-z0-9_]{0,31}$"}),
+]
 Host = Annotated[str, _str, AfterValidator(_check_host)]
+Url = Annotated[str, _str, AfterValidator(_check_url), Field(max_length=200)]
 HostKey = Annotated[str, _str, AfterValidator(_check_host_key)]
 AbsPath = Annotated[str, _str, AfterValidator(_check_abs_path)]
-PositiveInt = Annotated[int, _int, Field(ge=1)]
+Limit = Annotated[int, _int, Field(ge=1, le=MAX_LIMIT)]
+DbId = Annotated[int, _int, Field(ge=1, le=MAX_DB_ID)]
+PathLength = Annotated[int, _int, Field(ge=1, le=255)]
 Port = Annotated[int, _int, Field(ge=1, le=65535)]
 Flag = Annotated[bool, _require(bool, "true or false")]
 IPv4 = Annotated[
@@ -329,4 +463,15 @@ Hex6 = Annotated[
     _str,
     Field(pattern="^[0-9a-f]{6}$", json_schema_extra={"pattern": "^[0-9a-f]{6}$"}),
 ]
-PrefixLength = Annotated[int, _int, Field(ge=0, le=128)]
+PrefixLength = Annotated[int, _int, Field(ge=1, le=128)]
+RouterId = Annotated[
+    ipaddress.IPv4Address,
+    _parse_ip(4),
+    AfterValidator(_check_router_id),
+    WithJsonSchema({"type": "string", "format": "ipv4"}),
+]
+Day = Annotated[
+    datetime.date,
+    BeforeValidator(_check_day),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]

@@ -101,9 +101,9 @@ def _peer_file_name(path: str, name: str, entry: Entry, problems: list[Problem])
         return False
     if isinstance(entry, NotAFile):
         hint = "commit the file itself" if entry.kind == "symbolic link" else ""
-        what = "a peer file" if PEER_FILE.fullmatch(name) else f"{PEERS_DIR}/ entries"
+        what = "a peer file" if PEER_FILE.fullmatch(name) else f"an entry in {PEERS_DIR}/"
         problems.append(
-            Problem(path, 1, 1, "", f"{what} must be regular files, not a {entry.kind}", hint)
+            Problem(path, 1, 1, "", f"{what} must be a regular file, not a {entry.kind}", hint)
         )
         return False
     if PEER_FILE.fullmatch(name):
@@ -182,6 +182,8 @@ def _located_errors(
     errors = exc.errors(include_url=False)
     for error in errors:
         loc = _data_loc(document.data, tuple(error["loc"]))
+        if any(loc[: len(bad)] == bad for bad in document.failed):
+            continue  # the reader already said why this value could not be read
         kind = error["type"]
         if kind == "too_short" and any(
             len(other["loc"]) > len(loc) and tuple(other["loc"][: len(loc)]) == loc

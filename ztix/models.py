@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from ztix.fields import (
     ASN,
     AbsPath,
     AsSets,
+    BirdSymbol,
+    Day,
+    DbId,
     Email,
     Flag,
     Hex6,
@@ -20,16 +22,23 @@ from ztix.fields import (
     Identifier,
     IPv4,
     IPv6,
+    Limit,
     LongText,
     Net4,
     Net6,
     NetworkId,
     NodeId,
+    PathLength,
     Port,
-    PositiveInt,
     PrefixLength,
+    RouterId,
     Text,
+    Url,
 )
+
+N = TypeVar("N", ipaddress.IPv4Network, ipaddress.IPv6Network)
+# Peering LAN sizes that make sense (room for route servers and members, not half the internet).
+LAN_LENGTHS = {4: (8, 29), 6: (32, 120)}
 
 
 class Strict(BaseModel):
@@ -41,11 +50,32 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------- ix.yaml
 
 
+def _check_lan(network: N) -> N:
+    low, high = LAN_LENGTHS[network.version]
+    if not low <= network.prefixlen <= high:
+        raise ValueError(f"{network} is not a peering LAN: use a /{low} to /{high}")
+    special = (
+        network.is_multicast
+        or network.is_loopback
+        or network.is_link_local
+        or network.is_unspecified
+        or network.is_reserved
+        or network.network_address.is_unspecified
+    )
+    if special:
+        raise ValueError(f"{network} is multicast, loopback, link-local or reserved space")
+    return network
+
+
+LanNet4 = Annotated[Net4, AfterValidator(_check_lan)]
+LanNet6 = Annotated[Net6, AfterValidator(_check_lan)]
+
+
 class PeeringLan(Strict):
     """The shared layer-2 segment's prefixes; at least one family."""
 
-    ipv4: Net4 | None = None
-    ipv6: Net6 | None = None
+    ipv4: LanNet4 | None = None
+    ipv6: LanNet6 | None = None
 
     @model_validator(mode="after")
     def _one_family(self) -> PeeringLan:
@@ -58,7 +88,7 @@ class ZeroTier(Strict):
     """Where the IX's ZeroTier network is managed; the token comes only from the environment."""
 
     provider: Literal["self_hosted_controller", "central"]
-    api_url: Text = Field(
+    api_url: Url = Field(
         description="e.g. http://127.0.0.1:9993 or https://api.zerotier.com/api/v1"
     )
     network_id: NetworkId | None = Field(
@@ -104,7 +134,7 @@ class RouteServer(Strict):
     zerotier_node_id: NodeId
     ipv4: IPv4 | None = None
     ipv6: IPv6 | None = None
-    router_id: IPv4
+    router_id: RouterId
     ssh: Ssh
     bird: Bird = Bird()
     canary: Flag = Field(default=False, description="deploy here first, the rest after it")
@@ -113,7 +143,7 @@ class RouteServer(Strict):
 class RtrServer(Strict):
     """An RPKI-to-Router (RFC 8210) cache the route servers validate against."""
 
-    name: Identifier
+    name: BirdSymbol = Field(description="the BIRD protocol name: not a BIRD keyword")
     host: Host
     port: Port = 323
 
@@ -132,8 +162,8 @@ class FamilyPolicy(Strict):
 
     min_length: PrefixLength
     max_length: PrefixLength
-    max_prefix_default: PositiveInt = Field(description="used when a peer file sets none")
-    max_prefix_ceiling: PositiveInt = Field(description="no peer may set a higher max-prefix")
+    max_prefix_default: Limit = Field(description="used when a peer file sets none")
+    max_prefix_ceiling: Limit = Field(description="no peer may set a higher max-prefix")
 
     @model_validator(mode="after")
     def _order(self) -> FamilyPolicy:
@@ -153,7 +183,7 @@ class Policy(Strict):
     allow_private_asns: Flag = Field(
         default=False, description="accept RFC 6996 private ASNs as peers and in AS paths"
     )
-    max_as_path_length: Annotated[int, Field(ge=1, le=255)] = 32
+    max_as_path_length: PathLength = 32
     ipv4: FamilyPolicy = FamilyPolicy(
         min_length=8, max_length=24, max_prefix_default=100, max_prefix_ceiling=200000
     )
@@ -200,15 +230,15 @@ class Connection(Strict):
 class MaxPrefix(Strict):
     """Import limits per family; a family left out takes the default from `ix.yaml`."""
 
-    ipv4: PositiveInt | None = None
-    ipv6: PositiveInt | None = None
+    ipv4: Limit | None = None
+    ipv6: Limit | None = None
 
 
 class RequestedBy(Strict):
     """Provenance: who asked for this file through the portal, and when."""
 
-    peeringdb_user_id: PositiveInt
-    date: date
+    peeringdb_user_id: DbId
+    date: Day
 
 
 class Peer(Strict):
@@ -217,7 +247,7 @@ class Peer(Strict):
     asn: ASN
     name: Text
     description: LongText | None = None
-    peeringdb_net_id: PositiveInt | None = None
+    peeringdb_net_id: DbId | None = None
     contact: Email
     as_set: AsSets = ()
     state: Literal["active", "suspended"] = "active"

@@ -16,6 +16,7 @@ this reader builds the data itself from libyaml's event stream instead of PyYAML
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -34,6 +35,10 @@ MAX_ALIASES = 32
 MAX_VALUES = 10_000
 
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_MAX_INT_DIGITS = 4000  # below Python's int-from-string limit (4300 digits); longer is refused
+# first character -> [(tag, pattern)], the implicit resolvers of PyYAML's SafeLoader.
+_IMPLICIT: dict[str, list[tuple[str, Any]]] = yaml.SafeLoader.yaml_implicit_resolvers
 _KINDS = {
     "tag:yaml.org,2002:int": "an integer",
     "tag:yaml.org,2002:float": "a number",
@@ -49,10 +54,15 @@ _CONSTRUCT_ERRORS = (ValueError, OverflowError, ArithmeticError, TypeError, yaml
 class YamlDocument:
     """The data of one YAML file and the (line, col) of every key and list item in it."""
 
-    def __init__(self, path: str, data: Any, positions: Positions) -> None:
+    def __init__(
+        self, path: str, data: Any, positions: Positions, failed: frozenset[Loc] = frozenset()
+    ) -> None:
         self.path = path
         self.data = data
         self.positions = positions
+        # Where the reader already reported a value it could not read (so validation, which
+        # sees None there, does not report it a second time).
+        self.failed = failed
 
     def where(self, loc: Loc) -> tuple[int, int]:
         """The position of `loc`, or of its nearest enclosing key when it has none of its own."""
@@ -107,7 +117,7 @@ def parse_yaml(path: str, text: str) -> tuple[YamlDocument | None, list[Problem]
         reader.loader.dispose()
     if data is _EMPTY:
         return None, [Problem(path, 1, 1, "", "the file is empty", "see the README for an example")]
-    return YamlDocument(path, data, reader.positions), reader.problems
+    return YamlDocument(path, data, reader.positions, frozenset(reader.failed)), reader.problems
 
 
 def _reader_problem(path: str, text: str) -> Problem:
@@ -137,30 +147,37 @@ class _Reader:
         self.loader = _Loader(text)
         self.positions: Positions = {}
         self.problems: list[Problem] = []
+        self.failed: set[Loc] = set()
         self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, values it expands to)
         self.values = 0
         self.aliases = 0
-
-    # PyYAML's stubs leave the event API untyped; these three give it types.
-    def _next(self) -> yaml.Event:
-        event: yaml.Event = self.loader.get_event()  # type: ignore[no-untyped-call]
-        return event
+        # PyYAML's stubs leave the event API untyped.
+        self._next: Callable[[], yaml.Event] = self.loader.get_event
 
     def _peek(self) -> yaml.Event:
         event: yaml.Event = self.loader.peek_event()  # type: ignore[no-untyped-call]
         return event
 
     def _resolve(self, event: yaml.ScalarEvent) -> str:
-        tag: str = self.loader.resolve(  # type: ignore[no-untyped-call]
-            yaml.ScalarNode, event.value, event.implicit
-        )
-        return tag
+        """The implicit tag of a scalar, as PyYAML's resolver decides it (YAML 1.1 rules).
+
+        The same table and order as `Resolver.resolve`, without its generic path handling,
+        which is most of the time of loading a repository.
+        """
+        if not event.implicit[0]:  # quoted or block scalars are strings
+            return _STR
+        value = event.value
+        for tag, pattern in _IMPLICIT.get(value[:1], ()):
+            if pattern.match(value):
+                return tag
+        return _STR
 
     def _at(self, event: yaml.Event) -> tuple[int, int]:
         mark = event.start_mark
         return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
     def _problem(self, event: yaml.Event, loc: Loc, message: str, hint: str = "") -> None:
+        self.failed.add(loc)
         line, col = self._at(event)
         self.problems.append(Problem(self.path, line, col, format_loc(loc), message, hint))
 
@@ -197,9 +214,10 @@ class _Reader:
 
     def _node(self, event: yaml.Event, loc: Loc, depth: int) -> tuple[Any, int]:
         """The value that starts with `event`, and how many values it counts for."""
-        if isinstance(event, yaml.AliasEvent):
-            return self._alias(event, loc)
-        tag = getattr(event, "tag", None)
+        cls = event.__class__
+        if cls is yaml.AliasEvent:
+            return self._alias(event, loc)  # type: ignore[arg-type]
+        tag = event.tag  # type: ignore[attr-defined]
         if tag is not None:
             self._problem(
                 event,
@@ -209,20 +227,22 @@ class _Reader:
             )
             self._skip(event)
             return None, 1
-        if isinstance(event, yaml.ScalarEvent):
-            self._count(event, loc, 1)
-            value, count = self._scalar(event, loc), 1
-        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+        self.values += 1
+        if self.values > MAX_VALUES:
+            self._count(event, loc, 0)
+        if cls is yaml.ScalarEvent:
+            value: Any = self._scalar(event, loc)  # type: ignore[arg-type]
+            count = 1
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             if depth >= MAX_DEPTH:
                 raise self._stop(event, loc, f"nested more than {MAX_DEPTH} levels deep (limit)")
-            self._count(event, loc, 1)
-            if isinstance(event, yaml.SequenceStartEvent):
-                value, count = self._sequence(loc, depth)
-            else:
+            if cls is yaml.MappingStartEvent:
                 value, count = self._mapping(loc, depth)
+            else:
+                value, count = self._sequence(loc, depth)
         else:  # pragma: no cover - the parser never yields anything else here
-            raise self._stop(event, loc, f"unexpected YAML event {type(event).__name__}")
-        anchor = getattr(event, "anchor", None)
+            raise self._stop(event, loc, f"unexpected YAML event {cls.__name__}")
+        anchor = event.anchor  # type: ignore[attr-defined]
         if anchor is not None:
             self.anchors[anchor] = (value, count)
         return value, count
@@ -239,9 +259,22 @@ class _Reader:
         return value, count
 
     def _scalar(self, event: yaml.ScalarEvent, loc: Loc) -> Any:
+        if not event.implicit[0] or event.value[:1] not in _IMPLICIT:
+            return event.value  # quoted, or plain text no implicit type can start with
         resolved = self._resolve(event)
+        value = event.value
         if resolved == _STR:
-            return event.value
+            return value
+        if resolved == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
+            # Plain decimal (no sign, octal, hex, '_' or sexagesimal): the common case, fast.
+            if len(value) <= _MAX_INT_DIGITS:
+                return int(value)
+            self._problem(event, loc, f"a number of {len(value)} digits (limit {_MAX_INT_DIGITS})")
+            return None
+        return self._construct(event, loc, resolved)
+
+    def _construct(self, event: yaml.ScalarEvent, loc: Loc, resolved: str) -> Any:
+        """A non-text scalar, built as PyYAML's SafeLoader would; a located problem otherwise."""
         kind = _KINDS.get(resolved)
         if kind is None:  # `<<` (merge) and `=` (value) keys of YAML 1.1
             self._problem(
@@ -250,6 +283,9 @@ class _Reader:
                 f"{event.value!r} is a YAML feature that is not supported here",
                 "write the keys and values out; quote it if it is text",
             )
+            return None
+        if len(event.value) > _MAX_INT_DIGITS:
+            self._problem(event, loc, f"a value of {len(event.value)} characters read as {kind}")
             return None
         node = yaml.ScalarNode(resolved, event.value)
         try:
@@ -267,12 +303,14 @@ class _Reader:
     def _sequence(self, loc: Loc, depth: int) -> tuple[list[Any], int]:
         items: list[Any] = []
         count = 1
+        get, positions = self._next, self.positions
         while True:
-            event = self._next()
-            if isinstance(event, yaml.SequenceEndEvent):
+            event = get()
+            if event.__class__ is yaml.SequenceEndEvent:
                 return items, count
             here = (*loc, len(items))
-            self.positions[here] = self._at(event)
+            mark = event.start_mark
+            positions[here] = (mark.line + 1, mark.column + 1)  # type: ignore[union-attr]
             value, size = self._node(event, here, depth + 1)
             items.append(value)
             count += size
@@ -281,16 +319,18 @@ class _Reader:
         result: dict[str, Any] = {}
         first_seen: dict[str, int] = {}
         count = 1
+        get, positions = self._next, self.positions
         while True:
-            event = self._next()
-            if isinstance(event, yaml.MappingEndEvent):
+            event = get()
+            if event.__class__ is yaml.MappingEndEvent:
                 return result, count
             key = self._key(event, loc)
-            value_event = self._next()
+            value_event = get()
             if key is None:
                 self._skip(value_event)
                 continue
-            line, col = self._at(event)
+            mark = event.start_mark
+            line = mark.line + 1  # type: ignore[union-attr]
             if key in first_seen:
                 self._problem(
                     event,
@@ -301,19 +341,20 @@ class _Reader:
                 self._skip(value_event)
                 continue
             first_seen[key] = line
-            self.positions[(*loc, key)] = (line, col)
-            value, size = self._node(value_event, (*loc, key), depth + 1)
+            here = (*loc, key)
+            positions[here] = (line, mark.column + 1)  # type: ignore[union-attr]
+            value, size = self._node(value_event, here, depth + 1)
             result[key] = value
-            count += size
+            count += size + 1
 
     def _key(self, event: yaml.Event, loc: Loc) -> str | None:
         """The key that `event` is, or None (and a problem) if it is not a plain word."""
         if (
-            isinstance(event, yaml.ScalarEvent)
+            event.__class__ is yaml.ScalarEvent
             and event.tag is None
-            and self._resolve(event) == _STR
+            and (event.value[:1] not in _IMPLICIT or self._resolve(event) == _STR)
         ):
-            self._count(event, loc, 1)
+            self.values += 1
             return str(event.value)
         if isinstance(event, yaml.ScalarEvent) and event.value == "<<":
             self._problem(

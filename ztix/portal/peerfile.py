@@ -53,6 +53,9 @@ def render_peer(peer: Peer, header: str = "") -> str:
         "max_prefix",
         "requested_by",
     ]
+    if peer.requested_by is not None:
+        # A YAML date, unquoted: the peer file's `date` is a date, never text.
+        data["requested_by"]["date"] = peer.requested_by.date
     ordered = {key: data[key] for key in order if key in data}
     # yaml.safe_dump quotes what YAML would otherwise read as another type (all-digit node ids).
     return header + yaml.safe_dump(
