@@ -180,3 +180,21 @@ def test_session_identity_includes_inherited_templates() -> None:
     assert protocol_blocks(changed_template)["AS64500_a000000001_v4"] != session
     changed_filter = config.replace("bgp_path.len > 32", "bgp_path.len > 33")
     assert protocol_blocks(changed_filter)["AS64500_a000000001_v4"] == session
+
+
+def test_every_symbol_the_config_defines_is_reserved_from_user_names() -> None:
+    """A name from ix.yaml can never collide with a symbol the templates define."""
+    from ztix.birdnames import GENERATED, GENERATED_PATTERN  # noqa: PLC0415
+
+    config = configs(load(EXAMPLE))["rs1"]
+    defined = set(re.findall(r"^define (\w+) =", config, re.M))
+    defined |= set(re.findall(r"^function (\w+)\(", config, re.M))
+    defined |= set(re.findall(r"^(?:protocol|template) \w+ (\w+)", config, re.M))
+    defined |= set(re.findall(r"^(?:ipv4|ipv6|roa4|roa6) table (\w+)", config, re.M))
+    rtr_names = {rtr.name for rtr in load(EXAMPLE).exchange.model.rpki.rtr_servers}
+    unlisted = {
+        name
+        for name in defined - rtr_names
+        if name not in GENERATED and not GENERATED_PATTERN.fullmatch(name)
+    }
+    assert len(defined) > 20 and not unlisted, unlisted

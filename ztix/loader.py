@@ -133,7 +133,13 @@ def _decode(path: str, entry: Entry, problems: list[Problem]) -> str | None:
     if isinstance(entry, NotAFile):
         problems.append(Problem(path, 1, 1, "", f"must be a regular file, not a {entry.kind}"))
         return None
-    data = entry.encode() if isinstance(entry, str) else entry
+    try:
+        data = entry.encode() if isinstance(entry, str) else entry
+    except UnicodeEncodeError as exc:  # text handed in (portal, tests) with lone surrogates
+        before = entry[: exc.start] if isinstance(entry, str) else ""
+        line, col = before.count("\n") + 1, exc.start - (before.rfind("\n") + 1) + 1
+        problems.append(Problem(path, line, col, "", "the file holds text that is not Unicode"))
+        return None
     if len(data) > MAX_FILE_BYTES:
         problems.append(
             Problem(path, 1, 1, "", f"the file is larger than {MAX_FILE_BYTES} bytes (limit)")

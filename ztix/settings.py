@@ -21,12 +21,14 @@ def load_settings(cls: type[S], prefix: str) -> S:
     try:
         return cls()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{prefix}{'_'.join(str(p) for p in e['loc']).upper()}: "
-            f"{'is not set' if e['type'] == 'missing' else e['msg']}"
-            for e in exc.errors(include_input=False, include_url=False)
-        )
-        raise SettingsError(f"settings: {problems}") from None
+        problems = []
+        for e in exc.errors(include_input=False, include_url=False):
+            message = "is not set" if e["type"] == "missing" else e["msg"]
+            message = message.removeprefix("Value error, ")
+            name = "_".join(str(p) for p in e["loc"]).upper()
+            # A check across variables names them in its message.
+            problems.append(f"{prefix}{name}: {message}" if name else message)
+        raise SettingsError(f"settings: {'; '.join(problems)}") from None
 
 
 class Settings(BaseSettings):

@@ -26,7 +26,7 @@ from ztix.portal.service import PortalService
 from ztix.portal.settings import PortalSettings
 
 CLIENT_ID, CLIENT_SECRET = "ztix-portal", "portal-client-secret"
-BASE = "http://testserver"
+BASE = "http://localhost"
 
 
 @pytest.fixture(scope="session")

@@ -45,3 +45,24 @@ def test_an_unreachable_remote_is_a_failed_run(tmp_path: Path) -> None:
     result = asyncio.run(job())
     assert result.result == "failed" and result.commit is None
     assert "cannot fetch main" in result.detail
+
+
+def test_a_changed_repository_url_is_fetched_after_a_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in list(os.environ):
+        if name.startswith("ZTIX_"):
+            monkeypatch.delenv(name)
+    old_work, old_bare = bare_remote(tmp_path / "old")
+    new_work, new_bare = bare_remote(tmp_path / "new")
+    (new_work / "README.md").write_text("moved\n")
+    git(new_work, "add", "-A")
+    git(new_work, "commit", "-qm", "the repository moved")
+    git(new_work, "push", "-q", "origin", "main")
+    checkout = tmp_path / "checkout" / "peering"
+    first = asyncio.run(GitApplyJob(str(old_bare), checkout, timeout=120)())
+    assert first.commit == git(old_work, "rev-parse", "HEAD")
+    # The operator changes ZTIX_WEBHOOK_REPO_URL and restarts: the same workdir, a new remote.
+    second = asyncio.run(GitApplyJob(str(new_bare), checkout, timeout=120)())
+    assert second.commit == git(new_work, "rev-parse", "HEAD")
+    assert git(checkout, "remote", "get-url", "origin") == str(new_bare)

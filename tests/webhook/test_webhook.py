@@ -20,7 +20,7 @@ from ztix.webhook.runner import RunResult
 from ztix.webhook.settings import WebhookSettings
 
 DATA = Path(__file__).parent.parent / "data" / "webhook"
-SECRET = "hook-secret-1"
+SECRET = "hook-secret-0123456789"
 
 
 class GatedJob:
@@ -71,6 +71,7 @@ def signed(
 
 
 def make(forge: str, job: GatedJob, **kw: object) -> TestClient:
+    kw.setdefault("repo_url", "file:///nonexistent/peering.git")
     settings = WebhookSettings(forge=forge, secret=SECRET, **kw)  # type: ignore[arg-type]
     return TestClient(create_app(settings, job))
 

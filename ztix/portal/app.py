@@ -43,15 +43,21 @@ def _templates(templates: TemplateSet) -> jinja2.Environment:
 
 def build_forge(settings: PortalSettings) -> Forge:
     """The forge adapter named in the settings (token from the environment)."""
-    token = settings.forge_token.get_secret_value() if settings.forge_token else ""
-    args = (settings.forge_api_url, token, settings.forge_project, settings.main_branch)
+    if settings.forge == "git":
+        return PlainGitForge(settings.forge_project or "the peering repository")
+    # The settings require the API URL and project for every REST forge.
+    assert settings.forge_api_url is not None and settings.forge_project is not None
+    args = (
+        settings.forge_api_url,
+        settings.forge_token_value(),
+        settings.forge_project,
+        settings.main_branch,
+    )
     if settings.forge == "github":
         return GitHubForge(*args)
     if settings.forge == "gitlab":
         return GitLabForge(*args)
-    if settings.forge == "gitea":
-        return GiteaForge(*args)
-    return PlainGitForge(settings.forge_project or "the peering repository")
+    return GiteaForge(*args)
 
 
 class Portal:

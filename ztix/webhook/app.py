@@ -69,14 +69,17 @@ def create_app(settings: WebhookSettings, job: Job | None = None) -> FastAPI:
 def _report_forge(settings: WebhookSettings) -> Forge | None:
     if settings.report_forge is None:
         return None
-    token = settings.report_token.get_secret_value() if settings.report_token else ""
+    assert settings.report_api_url is not None and settings.report_project is not None
     kinds: dict[str, type[GitHubForge | GitLabForge | GiteaForge]] = {
         "github": GitHubForge,
         "gitlab": GitLabForge,
         "gitea": GiteaForge,
     }
     return kinds[settings.report_forge](
-        settings.report_api_url, token, settings.report_project, settings.branch
+        settings.report_api_url,
+        settings.report_token_value(),
+        settings.report_project,
+        settings.branch,
     )
 
 

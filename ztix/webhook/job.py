@@ -31,6 +31,10 @@ class GitApplyJob:
         """A clean checkout of the branch's newest commit; returns its id."""
         if (self.workdir / ".git").is_dir():
             repo = git.Repo(self.workdir)
+            # The URL may have changed since the checkout was made (settings, then a restart):
+            # always fetch from the one configured now.
+            if repo.remotes.origin.url != self.repo_url:
+                repo.remotes.origin.set_url(self.repo_url)
             repo.remotes.origin.fetch(self.branch)
         else:
             self.workdir.parent.mkdir(parents=True, exist_ok=True)
