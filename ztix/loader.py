@@ -136,8 +136,8 @@ def _decode(path: str, entry: Entry, problems: list[Problem]) -> str | None:
     try:
         data = entry.encode() if isinstance(entry, str) else entry
     except UnicodeEncodeError as exc:  # text handed in (portal, tests) with lone surrogates
-        before = entry[: exc.start] if isinstance(entry, str) else ""
-        line, col = before.count("\n") + 1, exc.start - (before.rfind("\n") + 1) + 1
+        head = entry[: exc.start] if isinstance(entry, str) else ""
+        line, col = head.count("\n") + 1, exc.start - (head.rfind("\n") + 1) + 1
         problems.append(Problem(path, line, col, "", "the file holds text that is not Unicode"))
         return None
     if len(data) > MAX_FILE_BYTES:
