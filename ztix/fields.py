@@ -157,7 +157,7 @@ def _text(max_length: int) -> Any:
 def _check_text(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty")
-    bad = sorted({c for c in value if not _SAFE_TEXT.fullmatch(c)})
+    bad = [] if _SAFE_TEXT.fullmatch(value) else sorted(set("".join(_UNSAFE_RUN.findall(value))))
     if bad:
         shown = " ".join(repr(c) for c in bad)
         raise ValueError(

@@ -44,7 +44,7 @@ LAN_LENGTHS = {4: (8, 29), 6: (32, 120)}
 class Strict(BaseModel):
     """Base of every file model: immutable, and unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- ix.yaml

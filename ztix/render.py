@@ -97,7 +97,7 @@ def _finalize(value: Any) -> Any:
 
 def environment(templates: TemplateSet | None = None) -> jinja2.Environment:
     """The Jinja2 environment for BIRD configs: sandboxed, strict, every value checked."""
-    return (templates or shipped()).environment(finalize=_finalize)
+    return (templates or shipped()).environment(finalize=_finalize, trusted=(Session,))
 
 
 def bogon_asns(exchange: Exchange) -> str:

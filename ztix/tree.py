@@ -36,19 +36,32 @@ Files = Mapping[str, Entry]
 
 
 def _entry(path: Path) -> Entry:
+    """The bytes of a regular file, or what else the entry is; links are never followed.
+
+    One open with O_NOFOLLOW (a link fails with ELOOP) and O_NONBLOCK (a FIFO does not block),
+    then fstat on the open file: no window between checking and reading.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        info = path.lstat()
-    except FileNotFoundError:
-        return NotAFile("special file")
-    if stat.S_ISLNK(info.st_mode):
-        return NotAFile("symbolic link")
-    if stat.S_ISDIR(info.st_mode):
-        return NotAFile("directory")
-    if not stat.S_ISREG(info.st_mode):
-        return NotAFile("special file")
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, flags)
+    except OSError:
+        return _not_a_file(path)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        return NotAFile("directory" if stat.S_ISDIR(mode) else "special file")
     with os.fdopen(fd, "rb") as handle:
         return handle.read(READ_LIMIT + 1)
+
+
+def _not_a_file(path: Path) -> NotAFile:
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return NotAFile("special file")
+    if stat.S_ISLNK(mode):
+        return NotAFile("symbolic link")
+    return NotAFile("directory" if stat.S_ISDIR(mode) else "special file")
 
 
 def read_tree(root: Path) -> dict[str, Entry]:
@@ -63,6 +76,8 @@ def read_tree(root: Path) -> dict[str, Entry]:
             continue
         if not folder.is_dir():
             continue
-        for path in sorted(folder.iterdir()):
-            files[f"{name}/{path.name}"] = _entry(path)
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries)
+        for entry_name in names:
+            files[f"{name}/{entry_name}"] = _entry(folder / entry_name)
     return files
