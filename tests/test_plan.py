@@ -10,6 +10,7 @@ from pytest_regressions.file_regression import FileRegressionFixture
 
 from tests.gitrepo import committed_copy, git
 from ztix.cli import main
+from ztix.templateset import shipped
 
 DATA = Path(__file__).parent / "data" / "repo"
 NEW_PEER = """\
@@ -137,3 +138,62 @@ def test_an_invalid_base_is_named_as_such(repo: Path, capsys: pytest.CaptureFixt
         "the base revision HEAD does not validate (3 problems, first: peers/AS64501.yaml:1:1:"
         in err
     )
+
+
+def with_own_templates(repo: Path) -> Path:
+    """The repository, carrying a copy of the shipped templates in its base commit."""
+    for path, text in shipped().files.items():
+        (repo / "templates" / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / "templates" / path).write_text(text)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "our own templates")
+    return repo
+
+
+def test_a_policy_change_is_visible_on_the_pull_request(
+    repo: Path, capsys: pytest.CaptureFixture[str], file_regression: FileRegressionFixture
+) -> None:
+    policy = with_own_templates(repo) / "templates" / "bird" / "policy.conf.j2"
+    text = policy.read_text()
+    check = "  if bgp_next_hop != peer_ip then return rs_reject(8);\n"
+    assert check in text
+    policy.write_text(text.replace(check, ""))  # a change that deletes the next-hop check
+    assert main(["plan", "--repo", str(repo), "--base", "main", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    file_regression.check(out, basename="plan_policy", extension=".md")
+    assert "-  if bgp_next_hop != peer_ip then return rs_reject(8);" in out
+    assert "`bird/policy.conf.j2` (changed)" in out
+    assert "no session is reset" in out  # a filter change reloads without a reset
+
+
+def test_the_plan_counts_the_sessions_a_template_change_resets(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = with_own_templates(repo) / "templates" / "bird" / "templates.conf.j2"
+    sessions.write_text(sessions.read_text().replace("    secondary on;", "    secondary off;"))
+    assert main(["plan", "--repo", str(repo), "--base", "main", "--format", "json"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    rs1 = planned["route_servers"][0]
+    # tests/data/repo: AS64500 with IPv4 and IPv6, AS64501 with IPv4 only.
+    assert rs1["sessions_reset"] == [
+        "AS64500_a000000001_v4",
+        "AS64500_a000000001_v6",
+        "AS64501_a000000002_v4",
+    ]
+    assert planned["templates"]["changed"] == [
+        {"path": "bird/templates.conf.j2", "action": "changed"}
+    ]
+    assert "the repository's templates/" in planned["templates"]["head"]
+
+
+def test_the_base_is_rendered_with_its_own_templates(
+    repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with_own_templates(repo)
+    policy = repo / "templates" / "bird" / "policy.conf.j2"
+    policy.write_text(policy.read_text().replace("rs_reject(8)", "rs_reject(88)"))
+    diff_file = tmp_path / "plan.diff"
+    assert main(["plan", "--repo", str(repo), "--base", "main", "--diff-out", str(diff_file)]) == 0
+    out = capsys.readouterr().out
+    assert "templates:     bird/policy.conf.j2 (changed)" in out
+    assert "+  if bgp_next_hop != peer_ip then return rs_reject(88);" in diff_file.read_text()

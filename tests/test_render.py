@@ -166,7 +166,7 @@ def test_a_repository_may_carry_its_own_templates(tmp_path: Path) -> None:
 
 
 def test_session_identity_includes_inherited_templates() -> None:
-    from ztix.deploy import protocol_blocks  # noqa: PLC0415
+    from ztix.birdtext import protocol_blocks  # noqa: PLC0415
 
     config = configs(load_files(repo_files()))["rs1"]
     blocks = protocol_blocks(config)

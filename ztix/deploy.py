@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import re
 import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import asyncssh
 
+from ztix.birdtext import established, protocol_blocks
 from ztix.errors import AdapterError
 from ztix.models import RouteServer
 
@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 
 Action = Literal["unchanged", "deployed", "failed", "skipped", "would-deploy"]
 Hook = Callable[[str, str], Awaitable[None]]  # (route server, step)
-# A top-level `protocol` or `template` block: kind, type, name, optional `from` template.
-BLOCK = re.compile(r"^((protocol|template) \S+ (\S+)(?: from (\S+))?.*?^})", re.M | re.S)
 
 
 class DeployError(AdapterError):
@@ -106,38 +104,6 @@ class DeploySettings:
 def sha256(text: str) -> str:
     """Hex sha256 of a config text."""
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def protocol_blocks(config: str) -> dict[str, str]:
-    """Protocol name -> its block plus the blocks of the templates it inherits from.
-
-    Two configs give a protocol the same text here exactly when nothing that BIRD would apply to
-    that session changed in its own block or its templates (shared filter functions are not
-    part of it: BIRD reloads filters without resetting sessions).
-    """
-    templates: dict[str, tuple[str, str]] = {}
-    protocols: dict[str, tuple[str, str]] = {}
-    for block, kind, name, parent in BLOCK.findall(config):
-        (templates if kind == "template" else protocols)[name] = (block, parent)
-    out = {}
-    for name, (block, first) in protocols.items():
-        text, seen, parent = block, set(), first
-        while parent and parent in templates and parent not in seen:
-            seen.add(parent)
-            parent_block, parent = templates[parent]
-            text += "\n" + parent_block
-        out[name] = text
-    return out
-
-
-def established(show_protocols: str) -> set[str]:
-    """Names of protocols whose info says Established, from `birdc show protocols`."""
-    names = set()
-    for line in show_protocols.splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1] == "BGP" and "Established" in line:
-            names.add(parts[0])
-    return names
 
 
 class SshDeployer:

@@ -1,11 +1,16 @@
-"""Human-readable forms of plans and apply reports (text and Markdown)."""
+"""Human-readable forms of plans (text for terminals, Markdown for pull-request comments)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
-from ztix.plan import Plan
+from ztix.plan import BlockDiff, ConfigDiff, Plan
 from ztix.templateset import TemplateSet, shipped
+
+# A forge comment holds at most 65,536 characters (GitHub); the diffs get this much of it and
+# the rest is in the artifact written by `--diff-out`.
+MARKDOWN_DIFF_BUDGET = 40_000
 
 
 def _counts(items: list[str]) -> str:
@@ -13,24 +18,72 @@ def _counts(items: list[str]) -> str:
     return ", ".join(f"{n} {what}" for what, n in sorted(counted.items())) or "none"
 
 
+def sessions_line(config: ConfigDiff) -> str:
+    """What a config change does to sessions, in words."""
+    parts = []
+    if config.sessions_reset:
+        count = len(config.sessions_reset)
+        parts.append(f"may reset {count} session{'s' if count != 1 else ''}")
+    for verb, names in (("adds", config.sessions_added), ("removes", config.sessions_removed)):
+        if names:
+            parts.append(f"{verb} {len(names)} session{'s' if len(names) != 1 else ''}")
+    return "; ".join(parts) or "no session is reset (filter changes reload without a reset)"
+
+
 def plan_counts(plan: Plan) -> dict[str, str]:
     """One-line counts per section."""
     return {
         "peers": _counts([p.action for p in plan.peers]),
         "members": _counts([m.action for m in plan.members]),
-        "configs": ", ".join(f"{c.route_server} +{c.added}/-{c.removed}" for c in plan.configs)
+        "configs": ", ".join(
+            f"{c.route_server} +{c.added}/-{c.removed} ({sessions_line(c)})" for c in plan.configs
+        )
         or "unchanged",
+        "templates": ", ".join(f"{t.path} ({t.action})" for t in plan.templates) or "unchanged",
     }
 
 
-def plan_markdown(plan: Plan, templates: TemplateSet | None = None) -> str:
-    """The pull-request comment (Markdown, not HTML; every value in it is validated text)."""
+@dataclass(frozen=True)
+class ShownDiff:
+    """The part of one route server's diff that fits in a comment."""
+
+    config: ConfigDiff
+    shown: tuple[BlockDiff, ...]
+
+    @property
+    def hidden(self) -> int:
+        """Blocks left out."""
+        return len(self.config.blocks) - len(self.shown)
+
+
+def _within_budget(plan: Plan, budget: int) -> list[ShownDiff]:
+    out, used = [], 0
+    for config in plan.configs:
+        shown = []
+        for block in config.blocks:
+            if used + len(block.diff) > budget:
+                break
+            shown.append(block)
+            used += len(block.diff)
+        out.append(ShownDiff(config, tuple(shown)))
+    return out
+
+
+def plan_markdown(
+    plan: Plan, templates: TemplateSet | None = None, budget: int = MARKDOWN_DIFF_BUDGET
+) -> str:
+    """The pull-request comment: a summary, then as much of the diff as fits."""
     env = (templates or shipped()).environment()
-    return env.get_template("plan.md.j2").render(plan=plan, counts=plan_counts(plan))
+    return env.get_template("plan.md.j2").render(
+        plan=plan,
+        counts=plan_counts(plan),
+        diffs=_within_budget(plan, budget),
+        sessions_line=sessions_line,
+    )
 
 
 def plan_text(plan: Plan) -> str:
-    """The terminal form: summary first, then details and diffs."""
+    """The terminal form: summary first, then details and the whole diff."""
     counts = plan_counts(plan)
     lines = [
         f"plan against {plan.base}:",
@@ -38,6 +91,7 @@ def plan_text(plan: Plan) -> str:
         f"  zerotier:      {counts['members']}"
         + (f"; network keys: {', '.join(plan.network_keys)}" if plan.network_keys else ""),
         f"  route servers: {counts['configs']}",
+        f"  templates:     {counts['templates']}",
     ]
     for p in plan.peers:
         fields = f" ({', '.join(p.fields)})" if p.fields else ""

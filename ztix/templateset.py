@@ -117,7 +117,7 @@ def shipped_dir(packaged: str, checkout: str) -> tuple[Traversable, str]:
         return inside, f"shipped with ztix {_version()}"
     beside = Path(__file__).resolve().parent.parent / checkout
     if beside.is_dir():
-        return beside, f"the ztix source checkout ({beside})"
+        return beside, "the ztix source checkout it runs from"
     raise TemplateError(
         f"this installation of ztix has no {checkout}/ (the package is incomplete); reinstall it"
     )
@@ -172,7 +172,7 @@ def from_directory(repo: Path) -> TemplateSet:
     own: dict[str, str] = {}
     if root.is_dir() and not root.is_symlink():
         own = _read_directory(root)
-    return overlay(own, f"the repository's {TEMPLATES_DIR}/ ({root})")
+    return overlay(own, f"the repository's {TEMPLATES_DIR}/")
 
 
 def from_files(files: Mapping[str, bytes | str], where: str) -> TemplateSet:

@@ -43,6 +43,8 @@ def _plan_base(args: argparse.Namespace) -> int:
     )
     head_templates = from_directory(args.repo)
     planned = plan(base, head, args.base, base_templates, head_templates)
+    if args.diff_out:
+        args.diff_out.write_text(planned.diff, encoding="utf-8")
     if args.format == "json":
         print(json.dumps(planned.to_json(), indent=2, sort_keys=True))
     elif args.format == "markdown":
