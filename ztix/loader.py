@@ -58,14 +58,23 @@ class Repository:
     peers: tuple[Located[Peer], ...]
 
 
-def load_files(files: Files) -> Repository:
-    """Parse and check a repository given as entries; raise ValidationFailed with every problem."""
+# (path, entry) -> what loading that file gave: its model (or None) and its own problems. A plan
+# loads two revisions whose files are mostly identical; the caller's memo parses each once.
+Memo = dict[tuple[str, Entry], tuple["Located[Any] | None", tuple[Problem, ...]]]
+
+
+def load_files(files: Files, memo: Memo | None = None) -> Repository:
+    """Parse and check a repository given as entries; raise ValidationFailed with every problem.
+
+    `memo` (owned by the caller, e.g. one plan) lets identical files of two revisions be parsed
+    and validated once; cross-file checks always run on the whole repository.
+    """
     problems: list[Problem] = []
     exchange = None
     if EXCHANGE_FILE not in files:
         problems.append(Problem(EXCHANGE_FILE, 1, 1, "", "the exchange file is missing"))
     else:
-        exchange = _load(EXCHANGE_FILE, files[EXCHANGE_FILE], Exchange, problems)
+        exchange = _cached(EXCHANGE_FILE, files[EXCHANGE_FILE], Exchange, problems, memo)
     if isinstance(files.get(PEERS_DIR), NotAFile):
         kind = files[PEERS_DIR].kind  # type: ignore[union-attr]
         problems.append(Problem(PEERS_DIR, 1, 1, "", f"{PEERS_DIR} must be a folder, not a {kind}"))
@@ -76,7 +85,7 @@ def load_files(files: Files) -> Repository:
             continue
         if not _peer_file_name(path, name, files[path], problems):
             continue
-        peer = _load(path, files[path], Peer, problems)
+        peer = _cached(path, files[path], Peer, problems, memo)
         if peer is not None:
             peers.append(peer)
     ordered = tuple(sorted(peers, key=lambda p: (p.model.asn, p.path)))
@@ -89,6 +98,20 @@ def load_files(files: Files) -> Repository:
 def load(root: Path) -> Repository:
     """Load and check the repository in directory `root`."""
     return load_files(read_tree(root))
+
+
+def _cached(
+    path: str, entry: Entry, model: type[M], problems: list[Problem], memo: Memo | None
+) -> Located[M] | None:
+    if memo is None:
+        return _load(path, entry, model, problems)
+    key = (path, entry)
+    if key not in memo:
+        own: list[Problem] = []
+        memo[key] = (_load(path, entry, model, own), tuple(own))
+    located, own_problems = memo[key]
+    problems += own_problems
+    return located
 
 
 def _peer_file_name(path: str, name: str, entry: Entry, problems: list[Problem]) -> bool:

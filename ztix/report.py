@@ -10,7 +10,8 @@ from ztix.templateset import TemplateSet, shipped
 
 # A forge comment holds at most 65,536 characters (GitHub); the diffs get this much of it and
 # the rest is in the artifact written by `--diff-out`.
-MARKDOWN_DIFF_BUDGET = 40_000
+MARKDOWN_DIFF_BUDGET = 30_000
+MARKDOWN_ROWS = 100  # rows per table; the JSON plan lists everything
 
 
 def _counts(items: list[str]) -> str:
@@ -79,6 +80,7 @@ def plan_markdown(
         counts=plan_counts(plan),
         diffs=_within_budget(plan, budget),
         sessions_line=sessions_line,
+        rows=MARKDOWN_ROWS,
     )
 
 

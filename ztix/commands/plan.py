@@ -22,16 +22,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _plan_base(args: argparse.Namespace) -> int:
     from ztix.gitsource import commit_at, template_files, tree_files  # noqa: PLC0415
-    from ztix.loader import EXCHANGE_FILE, load, load_files  # noqa: PLC0415
+    from ztix.loader import EXCHANGE_FILE, Memo, load_files  # noqa: PLC0415
     from ztix.plan import plan  # noqa: PLC0415
     from ztix.report import plan_markdown, plan_text  # noqa: PLC0415
     from ztix.templateset import from_directory, from_files  # noqa: PLC0415
+    from ztix.tree import read_tree  # noqa: PLC0415
 
-    head = load(args.repo)  # invalid files fail here with located problems
+    memo: Memo = {}  # files identical in both revisions are parsed once
+    head = load_files(read_tree(args.repo), memo)  # invalid files fail here, located
     commit, prefix = commit_at(args.repo, args.base)
     base_files = tree_files(commit.tree, prefix)
     try:
-        base = None if EXCHANGE_FILE not in base_files else load_files(base_files)
+        base = None if EXCHANGE_FILE not in base_files else load_files(base_files, memo)
     except ValidationFailed as exc:
         first = "; ".join(str(p) for p in exc.problems[:3])
         raise SettingsError(
