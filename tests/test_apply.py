@@ -14,8 +14,10 @@ from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
 from ztix.apply import ApplyReport, run_apply
 from ztix.deploy import DeployResult, Target, sha256
+from ztix.errors import CredentialsRejected
 from ztix.loader import Repository, load_files
 from ztix.zerotier.controller import ControllerProvider
+from ztix.zerotier.http import RetryPolicy
 from ztix.zerotier.model import Member
 
 NWID = "1122334455667788"
@@ -183,9 +185,36 @@ def test_invalid_files_exit_1_before_anything(tmp_path: Path) -> None:
     assert "ix.yaml:2:1: YAML syntax error" in done.stderr
 
 
-def test_zerotier_down_still_deploys_route_servers_and_reports_partial(
-    fake: FakeController,
-) -> None:
+def test_zerotier_down_still_deploys_route_servers_and_reports_partial() -> None:
+    events: list[str] = []
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    async def go() -> ApplyReport:
+        # Nothing listens on port 1 of loopback: every attempt is refused.
+        provider = ControllerProvider(
+            "http://127.0.0.1:1", "token", network_id=NWID, policy=RetryPolicy(sleep=no_sleep)
+        )
+        try:
+            return await run_apply(
+                load_files(repo_files()),
+                commit="abc",
+                zerotier=provider,
+                deployer=RecordingDeployer(events),
+            )
+        finally:
+            await provider.aclose()
+
+    report = asyncio.run(go())
+    assert report.status == "partial"
+    assert events == ["deploy rs1"]
+    assert report.zerotier is not None
+    assert "could not read the network" in report.zerotier["summary"]
+    assert any(f.startswith("zerotier:") and "127.0.0.1:1" in f for f in report.failures)
+
+
+def test_a_wrong_token_stops_apply_before_anything_changes(fake: FakeController) -> None:
     events: list[str] = []
 
     async def go() -> ApplyReport:
@@ -200,8 +229,7 @@ def test_zerotier_down_still_deploys_route_servers_and_reports_partial(
         finally:
             await provider.aclose()
 
-    report = asyncio.run(go())
-    assert report.status == "partial"
-    assert events == ["deploy rs1"]
-    assert any("zerotier:" in f and "401" in f for f in report.failures)
-    assert fake.write_calls() == 0
+    with pytest.raises(CredentialsRejected) as info:
+        asyncio.run(go())
+    assert info.value.exit_code == 2 and "401" in str(info.value)
+    assert events == [] and fake.write_calls() == 0

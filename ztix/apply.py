@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from ztix.deploy import DeployError, DeployResult, Target, deploy_all, sha256
-from ztix.errors import AdapterError
+from ztix.errors import AdapterError, CredentialsRejected
 from ztix.loader import Repository
 from ztix.models import Exchange, Peer
 from ztix.ports import RouteServerDeployer, ZeroTierProvider
@@ -36,6 +36,9 @@ class ApplyReport:
     zerotier: dict[str, Any] | None = None
     route_servers: list[DeployResult] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Found on the live systems and repaired by this apply, but a reviewer must know (an unknown
+    # node holding a peering-LAN address).
+    incidents: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> Literal["ok", "partial"]:
@@ -52,6 +55,7 @@ class ApplyReport:
             "zerotier": self.zerotier,
             "route_servers": [asdict(r) for r in self.route_servers],
             "failures": self.failures,
+            "incidents": self.incidents,
         }
 
     def markdown(self) -> str:
@@ -66,6 +70,8 @@ class ApplyReport:
             lines += [f"- {r.route_server}: {r.action}" + (f" ({r.detail})" if r.detail else "")]
         for failure in self.failures:
             lines += [f"- failed: {failure}"]
+        for incident in self.incidents:
+            lines += [f"- **incident**: {incident}"]
         return "\n".join(lines) + "\n"
 
 
@@ -139,6 +145,8 @@ async def _zerotier_first(
         return None
     try:
         planned = await zerotier_run.plan(zerotier, exchange, peers)
+    except CredentialsRejected:
+        raise  # a wrong token is a settings error (exit 2); nothing was written yet
     except AdapterError as exc:
         # The route servers can still be brought in line: a new member's session just waits for
         # its ZeroTier access, and a leaving member's session goes first anyway.
@@ -152,11 +160,21 @@ async def _zerotier_first(
         "counts": planned.counts(),
         "network_keys": sorted(planned.network.patch),
         "members": [
-            {"node_id": c.node_id, "action": c.action, "detail": c.detail} for c in planned.members
+            {
+                "node_id": c.node_id,
+                "action": c.action,
+                "detail": c.detail,
+                "live": c.live.describe() if c.live else None,
+                "desired": c.desired.describe() if c.desired else None,
+            }
+            for c in planned.members
         ],
+        "errors": list(planned.errors),
         "writes": 0,
     }
-    progress(planned.summary())
+    for line in zerotier_run.plan_lines(planned, verbose=False):
+        progress(line)
+    report.incidents += list(planned.errors)
     if not dry_run:
         await _zerotier_phase(zerotier, planned, "authorize", report, progress)
     return planned
@@ -190,10 +208,7 @@ async def _zerotier_phase(
     assert report.zerotier is not None
     report.zerotier["writes"] += writes
     progress(f"zerotier {phase}: {writes} writes, {len(result.failed)} failed")
-    if result.network_error:
-        report.failures.append(f"zerotier network: {result.network_error}")
-    for change, why in result.failed:
-        report.failures.append(f"zerotier {change.node_id}: {why}")
+    report.failures += [f"zerotier {line}" for line in result.problems()]
 
 
 async def _status(

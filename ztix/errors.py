@@ -4,7 +4,9 @@
     ├── ValidationFailed           peer/exchange files have problems            exit 1
     ├── SettingsError              the environment or a flag is wrong           exit 2
     └── AdapterError               a side effect failed (network, SSH, forge)   exit 3
-        └── CredentialsRejected    a remote system refused our credentials      exit 2
+        ├── CredentialsRejected    a remote system refused our credentials      exit 2
+        └── Unavailable            a remote system kept failing; maybe_applied says whether
+            └── Down               a write may have landed; Down: the run stopped calling it
 
 Adapters add subclasses of `AdapterError` in their own modules; entry points catch `ZtixError`
 and print it, and the exit status comes from the error's type (`exit_code`), never its text.
@@ -74,3 +76,17 @@ class CredentialsRejected(AdapterError):
     """A remote system refused the credentials from the environment; retrying will not help."""
 
     exit_code = EXIT_USAGE
+
+
+class Unavailable(AdapterError):
+    """A remote system kept failing after every retry.
+
+    `maybe_applied`: the last attempt reached it and the answer was lost, so a write may have
+    landed; re-read before counting it as failed.
+    """
+
+    maybe_applied = False
+
+
+class Down(Unavailable):
+    """A remote system failed every attempt for too long; nothing more is sent to it this run."""

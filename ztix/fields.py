@@ -372,6 +372,7 @@ def _check_day(value: Any) -> Any:
 
 _str = _require(str, "a string (quote it)")
 _int = _require(int, "an integer")
+Int = Annotated[int, _int]
 
 ASN = Annotated[
     int,

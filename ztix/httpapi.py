@@ -1,7 +1,12 @@
-"""HTTP with retries for remote APIs: backoff with jitter, Retry-After, rate-limit headers.
+"""HTTP with retries for remote APIs: backoff with jitter, Retry-After, rate-limit headers, and
+a circuit breaker.
 
 Only idempotent requests go through here (GETs, and POSTs that set absolute values), so retrying
-after a timeout, a reset, a 429 or a 5xx can never apply a change twice.
+after a timeout, a reset, a 429 or a 5xx can never apply a change twice. When the API is down
+(every attempt of every call failing, no success in between), the breaker opens after a bounded
+number of attempts or seconds and every further call fails at once: a run against a dead
+controller ends in seconds with one report, instead of thousands of attempts and one error per
+member.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from ztix.errors import AdapterError, CredentialsRejected
+from ztix.errors import AdapterError, CredentialsRejected, Down, Unavailable
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -29,8 +34,13 @@ class ApiAuthError(ApiError, CredentialsRejected):
     """The API refused the credentials (401/403); retrying will not help."""
 
 
-class ApiUnavailable(ApiError):
+class ApiUnavailable(ApiError, Unavailable):
     """The API kept failing (timeouts, resets, 429, 5xx) after every retry."""
+
+
+class ApiDown(ApiUnavailable, Down):
+    """The circuit breaker is open: the API failed every attempt for too long; nothing more is
+    sent this run."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,36 @@ class ErrorSet:
 
     error: type[ApiError] = ApiError
     auth: type[ApiError] = ApiAuthError
-    unavailable: type[ApiError] = ApiUnavailable
+    unavailable: type[ApiUnavailable] = ApiUnavailable
+    down: type[ApiDown] = ApiDown
+
+
+@dataclass
+class Breaker:
+    """Opens after `threshold` consecutive failed attempts or `give_up` seconds of failures
+    without a success in between; a success closes it again."""
+
+    threshold: int = 8
+    give_up: float = 20.0
+    clock: Callable[[], float] = time.monotonic
+    failures: int = 0  # consecutive
+    attempts: int = 0  # all attempts while failing, for the report
+    first_failure: float | None = None
+    open: bool = False
+
+    def success(self) -> None:
+        """An answer came back: the API is up."""
+        self.failures, self.attempts, self.first_failure = 0, 0, None
+
+    def failure(self) -> None:
+        """An attempt failed (refused, reset, timed out, 5xx)."""
+        now = self.clock()
+        self.failures += 1
+        self.attempts += 1
+        if self.first_failure is None:
+            self.first_failure = now
+        if self.failures >= self.threshold or now - self.first_failure >= self.give_up:
+            self.open = True
 
 
 @dataclass
@@ -84,8 +123,11 @@ class ApiClient:
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         errors: ErrorSet | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.errors = errors or ErrorSet()
+        self.base_url = base_url.rstrip("/")
+        self.breaker = breaker or Breaker()
         limits = httpx.Limits(
             max_connections=concurrency, max_keepalive_connections=concurrency if keepalive else 0
         )
@@ -113,21 +155,30 @@ class ApiClient:
         `retry=False` is for requests that are not idempotent (creating a pull request).
         """
         last = ""
+        sent = False  # whether the last failed attempt reached the server
         attempts = self.policy.attempts if retry else 1
         for attempt in range(attempts):
             async with self._gate:
+                self._check_breaker()
                 await self._respect_rate_limit()
                 try:
                     response = await self._client.request(method, path, json=body)
-                except httpx.TimeoutException:
+                except httpx.TimeoutException as exc:
                     last = "timed out"
-                    self.calls.append((method, path, 0))
+                    sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+                    self._failed(method, path)
                 except httpx.TransportError as exc:  # refused, reset, closed mid-response
                     last = f"connection failed ({type(exc).__name__})"
-                    self.calls.append((method, path, 0))
+                    sent = not isinstance(exc, httpx.ConnectError)
+                    self._failed(method, path)
                 else:
                     self.calls.append((method, path, response.status_code))
                     self._note_rate_limit(response)
+                    if response.status_code >= 500:
+                        self.breaker.failure()
+                        sent = False  # the server answered: it says it did not do it
+                    elif response.status_code != 429:
+                        self.breaker.success()
                     if response.status_code in (401, 403):
                         raise self.errors.auth(
                             f"{method} {path}: HTTP {response.status_code}: the API refused the "
@@ -144,12 +195,27 @@ class ApiClient:
                     if wait is not None and attempt + 1 < attempts:
                         await self.policy.sleep(min(wait, self.policy.max_retry_after))
                         continue
-            if attempt + 1 < attempts:
+            if attempt + 1 < attempts and not self.breaker.open:
                 await self.policy.sleep(self.policy.backoff(attempt))
-        raise self.errors.unavailable(
+        self._check_breaker()
+        error = self.errors.unavailable(
             f"{method} {path}: {last} after {attempts} attempt{'s' if attempts > 1 else ''}; "
-            "nothing more was written, try again when the API is back"
+            "try again when the API is back"
         )
+        error.maybe_applied = sent and method != "GET"
+        raise error
+
+    def _failed(self, method: str, path: str) -> None:
+        self.calls.append((method, path, 0))
+        self.breaker.failure()
+
+    def _check_breaker(self) -> None:
+        if self.breaker.open:
+            raise self.errors.down(
+                f"{self.base_url} unreachable after {self.breaker.attempts} failed attempts "
+                f"(no answer for {self.breaker.give_up:.0f} s or {self.breaker.threshold} "
+                "attempts in a row); nothing more is sent this run"
+            )
 
     async def _respect_rate_limit(self) -> None:
         wait = self._not_before - time.monotonic()

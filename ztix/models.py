@@ -20,6 +20,7 @@ from ztix.fields import (
     Host,
     HostKey,
     Identifier,
+    Int,
     IPv4,
     IPv6,
     Limit,
@@ -84,6 +85,13 @@ class PeeringLan(Strict):
         return self
 
 
+class OperatorNode(Strict):
+    """A node of the exchange's own operators, allowed on the network but not on the LAN."""
+
+    node_id: NodeId
+    name: Identifier
+
+
 class ZeroTier(Strict):
     """Where the IX's ZeroTier network is managed; the token comes only from the environment."""
 
@@ -98,6 +106,16 @@ class ZeroTier(Strict):
     )
     network_suffix: Hex6 | None = Field(
         default=None, description="6 hex digits appended to the controller's node id"
+    )
+    # 2800 is ZeroTier's default; every member gets the same one, so no path MTU surprises.
+    mtu: Annotated[Int, Field(ge=1280, le=10000)] = 2800
+    # Recipients per multicast/broadcast; ARP and ND ride on it (0 would break IPv4, per
+    # Central's API description).
+    multicast_limit: Annotated[Int, Field(ge=1, le=10000)] = 32
+    operator_nodes: tuple[OperatorNode, ...] = Field(
+        default=(),
+        description="the operator's own nodes (monitoring, laptops): left authorized, but never "
+        "with a peering-LAN address; any other member no file names is deauthorized",
     )
 
     @model_validator(mode="after")

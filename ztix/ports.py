@@ -30,6 +30,10 @@ class ZeroTierProvider(Protocol):
         """Every member of the network, managed or not."""
         ...
 
+    async def get_member(self, node_id: str) -> Member | None:
+        """One member (to re-read a write whose answer was lost), or None if there is none."""
+        ...
+
     async def upsert_member(self, member: Member) -> None:
         """Make one member look like `member` (creating its record if needed)."""
         ...

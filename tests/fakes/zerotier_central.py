@@ -168,6 +168,9 @@ class FakeCentral(FakeApi):
                     "authorized": False,
                     "ipAssignments": [],
                     "noAutoAssignIps": False,
+                    "activeBridge": False,
+                    "capabilities": [],
+                    "tags": [],
                     "revision": 0,
                 },
             },
@@ -176,7 +179,16 @@ class FakeCentral(FakeApi):
         for key in ("name", "description", "hidden"):
             if key in body:
                 member[key] = body[key]
-        for key in ("authorized", "ipAssignments", "noAutoAssignIps", "activeBridge"):
+        # MemberConfig's writable keys (central/v1.json).
+        writable = (
+            "authorized",
+            "ipAssignments",
+            "noAutoAssignIps",
+            "activeBridge",
+            "capabilities",
+            "tags",
+        )
+        for key in writable:
             if key in (body.get("config") or {}):
                 member["config"][key] = body["config"][key]
         if member != before or before["config"]["revision"] == 0:

@@ -33,7 +33,7 @@ def test_plan_then_apply_then_noop(fake: FakeController) -> None:
     assert "created      a000000001 AS64500" in plan.stdout
     assert plan.stdout.splitlines()[-1] == (
         f"zerotier {NWID}: network to create; members: 3 created, 0 updated, 0 deauthorized, "
-        "0 unchanged, 0 unmanaged"
+        "0 unchanged, 0 waiting, 0 absent"
     )
     assert fake.write_calls() == 0  # plan only reads
     applied = ztix("zerotier", "apply", "--repo", str(DATA), env=env)

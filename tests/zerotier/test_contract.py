@@ -87,6 +87,7 @@ def test_removed_and_suspended_peers_are_deauthorized_route_servers_stay(env: En
     actions = {c.node_id: (c.action, c.phase) for c in planned.members}
     assert actions == {
         "1000000001": ("unchanged", "none"),
+        # a member that leaves keeps access until the route servers dropped its session
         "a000000001": ("deauthorized", "deauthorize"),
         "a000000002": ("deauthorized", "deauthorize"),
     }
@@ -98,15 +99,75 @@ def test_removed_and_suspended_peers_are_deauthorized_route_servers_stay(env: En
     assert again.write_count == 0
 
 
-def test_unmanaged_members_are_reported_and_never_touched(env: Env) -> None:
-    env.preset_member("bbbbbbbbbb", "noc-laptop", True, ["10.0.0.99"])
-    before = env.member("bbbbbbbbbb")
+def test_an_unknown_authorized_member_is_deauthorized_and_its_addresses_cleared(
+    env: Env,
+) -> None:
+    # A node authorized by hand with AS64501's peering address: the controller would issue it a
+    # certificate for that address, so ipauth would let it use it.
+    env.preset_member("bbbbbbbbbb", "noc-laptop", True, ["10.0.0.11"])
     planned, result = plan_apply(env, repo())
-    unmanaged = [c for c in planned.members if c.action == "unmanaged"]
-    assert [c.node_id for c in unmanaged] == ["bbbbbbbbbb"]
+    (change,) = [c for c in planned.members if c.node_id == "bbbbbbbbbb"]
+    assert change.action == "deauthorized" and change.phase == "authorize"  # at once
+    assert "10.0.0.11" in change.error and "no peer file or ix.yaml names it" in change.error
+    assert planned.errors == (change.error,)
     assert result.ok
-    assert env.member("bbbbbbbbbb") == before
-    assert all("bbbbbbbbbb" not in path for method, path, _ in env.fake.log if method == "POST")
+    assert env.member("bbbbbbbbbb") == {
+        "name": "noc-laptop",
+        "authorized": False,
+        "ipAssignments": [],
+    }
+    again, _ = plan_apply(env, repo())
+    assert again.write_count == 0 and not again.errors
+
+
+def test_a_node_that_asked_to_join_is_left_waiting(env: Env) -> None:
+    env.preset_member("dddddddddd", "", False, [])
+    planned, _result = plan_apply(env, repo())
+    (change,) = [c for c in planned.members if c.node_id == "dddddddddd"]
+    assert change.action == "waiting" and not change.writes and not change.error
+    assert all("dddddddddd" not in path for method, path, _ in env.fake.log if method == "POST")
+
+
+def test_operator_nodes_stay_authorized_but_never_hold_lan_addresses(env: Env) -> None:
+    with_operator = repo(
+        edits=(
+            (
+                "ix.yaml",
+                '  network_id: "1122334455667788"\n',
+                '  network_id: "1122334455667788"\n  operator_nodes:\n'
+                "    - node_id: eeeeeeeeee\n      name: monitoring\n",
+            ),
+        )
+    )
+    env.preset_member("eeeeeeeeee", "monitoring", True, ["10.0.0.99", "fd00:1::99", "192.168.77.5"])
+    planned, result = plan_apply(env, with_operator)
+    (change,) = [c for c in planned.members if c.node_id == "eeeeeeeeee"]
+    assert change.action == "updated" and "10.0.0.99 fd00:1::99" in change.error
+    assert result.ok
+    assert env.member("eeeeeeeeee") == {
+        "name": "monitoring",
+        "authorized": True,
+        "ipAssignments": ["192.168.77.5"],
+    }
+    again, _ = plan_apply(env, with_operator)
+    (quiet,) = [c for c in again.members if c.node_id == "eeeeeeeeee"]
+    assert quiet.action == "unchanged" and again.write_count == 0
+
+
+def test_bridges_capabilities_and_tags_set_by_hand_are_removed(env: Env) -> None:
+    plan_apply(env, repo())
+    record = env.fake.member(NWID, "a000000001")
+    assert record is not None
+    config = record.get("config", record)
+    config.update(activeBridge=True, capabilities=[1], tags=[[1, 2]])
+    planned, result = plan_apply(env, repo())
+    (change,) = [c for c in planned.members if c.node_id == "a000000001"]
+    assert change.action == "updated" and "bridge" in change.transition()
+    assert result.ok
+    stored = env.fake.member(NWID, "a000000001")
+    assert stored is not None
+    config = stored.get("config", stored)
+    assert config["activeBridge"] is False and config["capabilities"] == [] and config["tags"] == []
 
 
 def test_a_member_named_by_hand_but_listed_in_a_peer_file_is_taken_over(env: Env) -> None:

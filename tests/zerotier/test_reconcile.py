@@ -27,17 +27,64 @@ def test_address_order_does_not_count_as_a_change() -> None:
     assert changes["a000000001"] == "unchanged"
 
 
-def test_managed_name_pattern() -> None:
-    assert Member("x", "AS64500", True, ()).managed
-    assert Member("x", "AS64511-rs1", True, ()).managed
-    for name in ("", "AS64500 laptop", "as64500", "monitoring", "AS-FOO"):
-        assert not Member("x", name, True, ()).managed
-
-
 def test_a_removed_member_already_deauthorized_needs_no_write() -> None:
     live = [Member("cccccccccc", "AS64999", False, ())]
     (change,) = [c for c in plan_members(desired(), live) if c.node_id == "cccccccccc"]
-    assert change.action == "unchanged" and not change.writes
+    assert change.action == "waiting" and not change.writes
+
+
+def test_a_suspended_member_never_on_the_network_costs_no_write() -> None:
+    r = repo(
+        edits=(("peers/AS64500.yaml", "name: Peer One\n", "name: Peer One\nstate: suspended\n"),)
+    )
+    want = desired_members(r.exchange.model, [p.model for p in r.peers])
+    changes = {c.node_id: c for c in plan_members(want, [])}
+    assert changes["a000000001"].action == "absent" and not changes["a000000001"].writes
+    assert changes["a000000002"].action == "created"
+
+
+def test_only_ztix_names_wait_for_the_route_servers() -> None:
+    live = [Member("cccccccccc", "AS64999", True, ()), Member("dddddddddd", "laptop", True, ())]
+    phases = {c.node_id: c.phase for c in plan_members(desired(), live) if c.live in live}
+    assert phases == {"cccccccccc": "deauthorize", "dddddddddd": "authorize"}
+
+
+def test_dns_compares_whatever_form_says_none() -> None:
+    want = desired_network(repo().exchange.model)
+    nones: list[object] = [[], None, {}, {"domain": "", "servers": []}]
+    for none in nones:
+        assert "dns" not in plan_network(want, {**want, "dns": none}).patch
+    assert (
+        "dns" in plan_network(want, {**want, "dns": {"domain": "x", "servers": ["1.1.1.1"]}}).patch
+    )
+
+
+def test_every_managed_network_setting_is_compared() -> None:
+    want = desired_network(repo().exchange.model)
+    assert want["mtu"] == 2800 and want["multicastLimit"] == 32 and want["enableBroadcast"] is True
+    live = {
+        **want,
+        "mtu": 1400,
+        "multicastLimit": 0,
+        "enableBroadcast": False,
+        "capabilities": [{"id": 1}],
+        "tags": [{"id": 3}],
+    }
+    change = plan_network(want, live)
+    assert sorted(change.patch) == [
+        "capabilities",
+        "enableBroadcast",
+        "mtu",
+        "multicastLimit",
+        "tags",
+    ]
+    assert change.live == {
+        "capabilities": [{"id": 1}],
+        "enableBroadcast": False,
+        "mtu": 1400,
+        "multicastLimit": 0,
+        "tags": [{"id": 3}],
+    }
 
 
 def test_network_patch_only_holds_what_differs() -> None:

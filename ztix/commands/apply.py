@@ -59,5 +59,7 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
             handle.write(report.markdown())
     for failure in report.failures:
         print(f"error: {failure}", file=sys.stderr)
+    for incident in report.incidents:
+        print(f"incident: {incident}", file=sys.stderr)
     print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
     return EXIT_OK if report.status == "ok" else EXIT_PARTIAL

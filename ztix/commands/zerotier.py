@@ -35,8 +35,6 @@ async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
         await provider.aclose()
     writes = len(result.done) + int(result.network_written)
     print(f"applied: {writes} writes, {len(result.failed)} failed")
-    if result.network_error:
-        print(f"error: network: {result.network_error}", file=sys.stderr)
-    for change, why in result.failed:
-        print(f"error: {change.node_id}: {why}", file=sys.stderr)
+    for line in result.problems():
+        print(f"error: {line}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_PARTIAL

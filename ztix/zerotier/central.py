@@ -13,11 +13,12 @@ import httpx
 from ztix.zerotier.http import (
     ZERO_TIER_ERRORS,
     ApiClient,
+    Breaker,
     RetryPolicy,
     ZeroTierNotFound,
     json_or_missing,
 )
-from ztix.zerotier.model import DESCRIPTION, Member, normalise_ips
+from ztix.zerotier.model import DESCRIPTION, Member, normalise_ints, normalise_ips, normalise_tags
 
 
 class CentralProvider:
@@ -33,6 +34,7 @@ class CentralProvider:
         concurrency: int = 4,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.api = ApiClient(
             api_url,
@@ -43,6 +45,7 @@ class CentralProvider:
             policy=policy,
             transport=transport,
             errors=ZERO_TIER_ERRORS,
+            breaker=breaker,
         )
         self._network_id = network_id
 
@@ -84,8 +87,15 @@ class CentralProvider:
             return []
         return sorted(_member(item) for item in items)
 
+    async def get_member(self, node_id: str) -> Member | None:
+        """One member, or None if Central has no record of it."""
+        try:
+            return _member(await self._json("GET", f"/network/{self._network_id}/member/{node_id}"))
+        except ZeroTierNotFound:
+            return None
+
     async def upsert_member(self, member: Member) -> None:
-        """POST name, description and `config` of one member."""
+        """POST name, description and `config` of one member (every managed setting)."""
         body = {
             "name": member.name,
             "description": DESCRIPTION,
@@ -93,6 +103,9 @@ class CentralProvider:
                 "authorized": member.authorized,
                 "ipAssignments": list(member.ip_assignments),
                 "noAutoAssignIps": member.no_auto_assign_ips,
+                "activeBridge": member.active_bridge,
+                "capabilities": list(member.capabilities),
+                "tags": [list(tag) for tag in member.tags],
             },
         }
         await self._json("POST", f"/network/{self._network_id}/member/{member.node_id}", body)
@@ -107,4 +120,7 @@ def _member(data: dict[str, Any]) -> Member:
         authorized=config.get("authorized") is True,
         ip_assignments=normalise_ips(config.get("ipAssignments")),
         no_auto_assign_ips=config.get("noAutoAssignIps") is True,
+        active_bridge=config.get("activeBridge") is True,
+        capabilities=normalise_ints(config.get("capabilities")),
+        tags=normalise_tags(config.get("tags")),
     )

@@ -16,12 +16,13 @@ import httpx
 from ztix.zerotier.http import (
     ZERO_TIER_ERRORS,
     ApiClient,
+    Breaker,
     RetryPolicy,
     ZeroTierError,
     ZeroTierNotFound,
     json_or_missing,
 )
-from ztix.zerotier.model import Member, normalise_ips
+from ztix.zerotier.model import Member, normalise_ints, normalise_ips, normalise_tags
 
 
 class ControllerProvider:
@@ -39,6 +40,7 @@ class ControllerProvider:
         keepalive: bool = False,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         self.api = ApiClient(
             api_url,
@@ -49,6 +51,7 @@ class ControllerProvider:
             policy=policy,
             transport=transport,
             errors=ZERO_TIER_ERRORS,
+            breaker=breaker,
         )
         self._network_id = network_id
         self._suffix = network_suffix
@@ -101,12 +104,22 @@ class ControllerProvider:
         )
         return sorted(_member(item) for item in details)
 
+    async def get_member(self, node_id: str) -> Member | None:
+        """One member, or None if the controller has no record of it."""
+        try:
+            return _member(await self._json("GET", await self._path(f"/member/{node_id}")))
+        except ZeroTierNotFound:
+            return None
+
     async def upsert_member(self, member: Member) -> None:
-        """POST the flat member body (authorized, ipAssignments, noAutoAssignIps, name)."""
+        """POST the flat member body: every setting ZT-IX manages, as absolute values."""
         body = {
             "authorized": member.authorized,
             "ipAssignments": list(member.ip_assignments),
             "noAutoAssignIps": member.no_auto_assign_ips,
+            "activeBridge": member.active_bridge,
+            "capabilities": list(member.capabilities),
+            "tags": [list(tag) for tag in member.tags],
             "name": member.name,
         }
         await self._json("POST", await self._path(f"/member/{member.node_id}"), body)
@@ -119,4 +132,7 @@ def _member(data: dict[str, Any]) -> Member:
         authorized=data.get("authorized") is True,
         ip_assignments=normalise_ips(data.get("ipAssignments")),
         no_auto_assign_ips=data.get("noAutoAssignIps") is True,
+        active_bridge=data.get("activeBridge") is True,
+        capabilities=normalise_ints(data.get("capabilities")),
+        tags=normalise_tags(data.get("tags")),
     )

@@ -7,8 +7,10 @@ from typing import Any
 from ztix.httpapi import (
     ApiAuthError,
     ApiClient,
+    ApiDown,
     ApiError,
     ApiUnavailable,
+    Breaker,
     ErrorSet,
     RetryPolicy,
 )
@@ -16,8 +18,10 @@ from ztix.httpapi import (
 __all__ = [
     "ZERO_TIER_ERRORS",
     "ApiClient",
+    "Breaker",
     "RetryPolicy",
     "ZeroTierAuthError",
+    "ZeroTierDown",
     "ZeroTierError",
     "ZeroTierNotFound",
     "ZeroTierUnavailable",
@@ -41,7 +45,11 @@ class ZeroTierUnavailable(ZeroTierError, ApiUnavailable):
     """The API kept failing (timeouts, resets, 429, 5xx) after every retry."""
 
 
-ZERO_TIER_ERRORS = ErrorSet(ZeroTierError, ZeroTierAuthError, ZeroTierUnavailable)
+class ZeroTierDown(ZeroTierUnavailable, ApiDown):
+    """The API failed every attempt for too long; the run stopped sending to it."""
+
+
+ZERO_TIER_ERRORS = ErrorSet(ZeroTierError, ZeroTierAuthError, ZeroTierUnavailable, ZeroTierDown)
 
 
 async def json_or_missing(api: ApiClient, method: str, path: str, body: Any = None) -> Any:

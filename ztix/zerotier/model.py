@@ -3,30 +3,25 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any
 
-# ZT-IX names the members it manages: peers "AS<asn>", route servers "AS<rs-asn>-<name>".
-# Anything else on the network was not made by ZT-IX and is never touched.
-MANAGED_NAME = re.compile(r"AS[0-9]{1,10}(?:-[a-z][a-z0-9_]{0,31})?")
 DESCRIPTION = "managed by ZT-IX from the peering repository"
 
 
 @dataclass(frozen=True, order=True)
 class Member:
-    """What ZT-IX sets on one member: authorization, fixed addresses, name."""
+    """What ZT-IX sets on one member: authorization, fixed addresses, name, and no extras."""
 
     node_id: str
     name: str
     authorized: bool
     ip_assignments: tuple[str, ...]
     no_auto_assign_ips: bool = True
-
-    @property
-    def managed(self) -> bool:
-        """Whether the name marks this member as one ZT-IX manages."""
-        return bool(MANAGED_NAME.fullmatch(self.name))
+    # An exchange LAN has no bridges and uses no capabilities or tags (README, ZeroTier).
+    active_bridge: bool = False
+    capabilities: tuple[int, ...] = ()
+    tags: tuple[tuple[int, int], ...] = ()
 
     def same_settings(self, other: Member) -> bool:
         """Equal in everything ZT-IX writes (addresses compared as sets)."""
@@ -35,7 +30,22 @@ class Member:
             and self.authorized == other.authorized
             and set(self.ip_assignments) == set(other.ip_assignments)
             and self.no_auto_assign_ips == other.no_auto_assign_ips
+            and self.active_bridge == other.active_bridge
+            and set(self.capabilities) == set(other.capabilities)
+            and set(self.tags) == set(other.tags)
         )
+
+    def describe(self) -> str:
+        """One line: authorization, addresses and anything extra."""
+        parts = ["authorized" if self.authorized else "deauthorized"]
+        parts += list(self.ip_assignments) or ["no addresses"]
+        if self.active_bridge:
+            parts.append("bridge")
+        if self.capabilities:
+            parts.append(f"capabilities {list(self.capabilities)}")
+        if self.tags:
+            parts.append(f"tags {[list(t) for t in self.tags]}")
+        return " ".join(parts)
 
 
 def normalise_ips(values: Any) -> tuple[str, ...]:
@@ -47,6 +57,20 @@ def normalise_ips(values: Any) -> tuple[str, ...]:
         except ValueError:
             continue  # the controller drops what it cannot parse; so do we when comparing
     return tuple(out)
+
+
+def normalise_ints(values: Any) -> tuple[int, ...]:
+    """Member capabilities as a sorted tuple of ints (anything else is dropped)."""
+    return tuple(sorted(v for v in values or () if isinstance(v, int) and not isinstance(v, bool)))
+
+
+def normalise_tags(values: Any) -> tuple[tuple[int, int], ...]:
+    """Member tags as sorted (id, value) pairs (booleans as 0/1, as the controller reads them)."""
+    out = []
+    for item in values or ():
+        if isinstance(item, list | tuple) and len(item) == 2:
+            out.append((int(item[0]), int(item[1])))
+    return tuple(sorted(out))
 
 
 # Port security, as a physical exchange has it (ZeroTier rules engine, 1.14):
@@ -91,10 +115,23 @@ def normalise_routes(routes: Any) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["target"])
 
 
+def normalise_dns(dns: Any) -> dict[str, Any]:
+    """DNS pushed to members: {domain, servers}; the controller reports 'none' as [] (recorded
+    response 11), Central as null or an object with empty fields."""
+    if not isinstance(dns, dict):
+        return {"domain": "", "servers": []}
+    servers = dns.get("servers") or []
+    return {"domain": str(dns.get("domain") or ""), "servers": sorted(str(s) for s in servers)}
+
+
+# Network keys ZT-IX sets, and how to compare each; anything else on the network is left alone.
+_PLAIN_KEYS = ("name", "private", "enableBroadcast", "mtu", "multicastLimit")
+
+
 def normalise_network(config: dict[str, Any]) -> dict[str, Any]:
     """The keys ZT-IX manages of a network config, normalised for comparison."""
     out: dict[str, Any] = {}
-    for key in ("name", "private", "enableBroadcast"):
+    for key in _PLAIN_KEYS:
         if key in config:
             out[key] = config[key]
     if "v4AssignMode" in config:
@@ -117,4 +154,9 @@ def normalise_network(config: dict[str, Any]) -> dict[str, Any]:
         out["routes"] = normalise_routes(config["routes"])
     if "rules" in config:
         out["rules"] = normalise_rules(config["rules"])
+    if "dns" in config:
+        out["dns"] = normalise_dns(config["dns"])
+    for key in ("capabilities", "tags"):
+        if key in config:
+            out[key] = list(config[key] or [])
     return out

@@ -1,15 +1,31 @@
-"""Pure reconciliation: desired members and network from the files, diffed against live state."""
+"""Pure reconciliation: desired members and network from the files, diffed against live state.
+
+The exchange network holds only what the files describe. A member that no peer file, route
+server or operator node names is deauthorized and its addresses cleared, whatever its name: the
+controller issues an authorized member a certificate for each address it holds, and the
+`ipauth` rule then lets it use that address, so an unknown authorized node on the LAN is an
+incident, not a curiosity. A node that merely asked to join (unauthorized, no addresses) is
+left waiting.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from ztix.models import Exchange, Peer
 from ztix.zerotier.model import RULES, Member, normalise_network
 
-Action = Literal["created", "updated", "deauthorized", "unchanged", "unmanaged"]
+# The names ZT-IX gives members: peers "AS<asn>", route servers "AS<rs-asn>-<name>". A node with
+# such a name that no file lists any more was a member whose file was removed: its BGP session
+# goes first (route servers), its access after. Any other unknown node loses its access at once.
+OUR_NAME = re.compile(r"AS[0-9]{1,10}(?:-[a-z][a-z0-9_]{0,31})?")
+
+Action = Literal["created", "updated", "deauthorized", "unchanged", "waiting", "absent"]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +37,11 @@ class MemberChange:
     desired: Member | None
     live: Member | None
     detail: str = ""
+    # A finding a reviewer must see even though apply repairs it (an unknown node on the LAN).
+    error: str = ""
+    # Not a member of the exchange (no file names it): it has no BGP session to wind down
+    # first, so it loses its access before the route servers change, not after.
+    stranger: bool = False
 
     @property
     def writes(self) -> bool:
@@ -33,15 +54,22 @@ class MemberChange:
         if not self.writes:
             return "none"
         assert self.desired is not None
-        return "authorize" if self.desired.authorized else "deauthorize"
+        return "authorize" if self.desired.authorized or self.stranger else "deauthorize"
+
+    def transition(self) -> str:
+        """`live -> desired` in words, for plans and drift reports."""
+        live = self.live.describe() if self.live else "not on the network"
+        desired = self.desired.describe() if self.desired else "left alone"
+        return f"{live} -> {desired}"
 
 
 @dataclass(frozen=True)
 class NetworkChange:
-    """The keys of the network config that differ, with their desired values."""
+    """The keys of the network config that differ, with their desired and live values."""
 
     patch: dict[str, Any]
     exists: bool
+    live: dict[str, Any] | None = None
 
     @property
     def writes(self) -> bool:
@@ -52,6 +80,12 @@ class NetworkChange:
 def rs_member_name(exchange: Exchange, rs_name: str) -> str:
     """The ZeroTier member name of a route server."""
     return f"AS{exchange.asn}-{rs_name}"
+
+
+def lan_prefixes(exchange: Exchange) -> tuple[Network, ...]:
+    """The peering LAN's prefixes."""
+    lan = exchange.peering_lan
+    return tuple(p for p in (lan.ipv4, lan.ipv6) if p is not None)
 
 
 def desired_members(exchange: Exchange, peers: Iterable[Peer]) -> dict[str, Member]:
@@ -72,50 +106,96 @@ def desired_members(exchange: Exchange, peers: Iterable[Peer]) -> dict[str, Memb
 
 
 def desired_network(exchange: Exchange) -> dict[str, Any]:
-    """The network settings ZT-IX enforces: private, no auto-assignment, LAN routes, rules."""
-    lan = exchange.peering_lan
+    """The network settings ZT-IX enforces (every one of them compared and, if need be, set)."""
     return normalise_network(
         {
             "name": exchange.name,
             "private": True,
             "enableBroadcast": True,  # ARP and IPv6 neighbour discovery need it
+            "mtu": exchange.zerotier.mtu,
+            "multicastLimit": exchange.zerotier.multicast_limit,
             "v4AssignMode": {"zt": False},
             "v6AssignMode": {"zt": False, "rfc4193": False, "6plane": False},
             "ipAssignmentPools": [],
-            "routes": [{"target": str(p), "via": None} for p in (lan.ipv4, lan.ipv6) if p],
+            "routes": [{"target": str(p), "via": None} for p in lan_prefixes(exchange)],
             "rules": list(RULES),
+            "dns": {"domain": "", "servers": []},  # members resolve names their own way
+            "capabilities": [],
+            "tags": [],
         }
     )
 
 
-def plan_members(desired: dict[str, Member], live: Sequence[Member]) -> list[MemberChange]:
-    """Every member's change, sorted by node id; unmanaged members are only reported."""
+def _in_lan(ip: str, lan: Sequence[Network]) -> bool:
+    address = ipaddress.ip_address(ip)
+    return any(address in prefix for prefix in lan)
+
+
+def _change(node: str, want: Member, have: Member | None, detail: str = "") -> MemberChange:
+    if have is None:
+        if not want.authorized:  # suspended and never on the network: nothing to write
+            return MemberChange(node, "absent", want, None, detail or "not on the network")
+        return MemberChange(node, "created", want, None, detail)
+    if want.same_settings(have) or (
+        not want.authorized and not have.authorized and not have.ip_assignments
+    ):
+        return MemberChange(node, "unchanged", want, have, detail)
+    action: Action = "deauthorized" if have.authorized and not want.authorized else "updated"
+    if have.name and have.name != want.name and not detail:
+        detail = f"takes over the member named {have.name!r}"
+    return MemberChange(node, action, want, have, detail)
+
+
+def plan_members(
+    desired: dict[str, Member],
+    live: Sequence[Member],
+    *,
+    operators: dict[str, str] | None = None,
+    lan: Sequence[Network] = (),
+) -> list[MemberChange]:
+    """Every member's change, sorted by node id.
+
+    `operators`: node id -> name of the operator's own nodes, which keep their authorization but
+    never a peering-LAN address. Every other member no file names is deauthorized and cleared.
+    """
     live_by_id = {m.node_id: m for m in live}
-    changes: list[MemberChange] = []
-    for node, want in desired.items():
-        have = live_by_id.get(node)
-        if have is None:
-            changes.append(MemberChange(node, "created", want, None))
-        elif want.same_settings(have):
-            changes.append(MemberChange(node, "unchanged", want, have))
-        else:
-            detail = "" if have.managed else f"takes over the member named {have.name!r}"
-            action: Action = (
-                "deauthorized" if have.authorized and not want.authorized else "updated"
-            )
-            changes.append(MemberChange(node, action, want, have, detail))
+    operators = operators or {}
+    changes = [_change(node, want, live_by_id.get(node)) for node, want in desired.items()]
     for node, have in live_by_id.items():
         if node in desired:
             continue
-        if not have.managed:
-            changes.append(MemberChange(node, "unmanaged", None, have, "not in any peer file"))
+        on_lan = [ip for ip in have.ip_assignments if lan and _in_lan(ip, lan)]
+        if node in operators:
+            want = replace(
+                have, ip_assignments=tuple(ip for ip in have.ip_assignments if ip not in on_lan)
+            )
+            change = _change(node, want, have, f"operator node {operators[node]}")
+            error = (
+                f"operator node {node} ({operators[node]}) holds peering-LAN addresses "
+                f"{' '.join(on_lan)}; apply removes them"
+                if on_lan
+                else ""
+            )
+            changes.append(replace(change, error=error, stranger=True))
             continue
-        # Ours, but its peer file was removed: no access, no addresses; keep the name.
+        if not have.authorized and not have.ip_assignments:
+            named = f" (named {have.name!r})" if have.name else ""
+            changes.append(
+                MemberChange(node, "waiting", None, have, f"asked to join; no file names it{named}")
+            )
+            continue
         gone = Member(node, have.name, False, ())
-        if have.same_settings(gone):
-            changes.append(MemberChange(node, "unchanged", gone, have, "removed earlier"))
-        else:
-            changes.append(MemberChange(node, "deauthorized", gone, have, "no peer file"))
+        what = f"named {have.name!r}" if have.name else "unnamed"
+        error = (
+            f"node {node} ({what}) is authorized with peering-LAN addresses "
+            f"{' '.join(on_lan)} but no peer file or ix.yaml names it; apply deauthorizes it"
+            if on_lan and have.authorized
+            else ""
+        )
+        stranger = not OUR_NAME.fullmatch(have.name)
+        changes.append(
+            MemberChange(node, "deauthorized", gone, have, f"in no file ({what})", error, stranger)
+        )
     return sorted(changes)
 
 
@@ -124,4 +204,5 @@ def plan_network(desired: dict[str, Any], live: dict[str, Any] | None) -> Networ
     if live is None:
         return NetworkChange(dict(desired), exists=False)
     have = normalise_network(live)
-    return NetworkChange({k: v for k, v in desired.items() if have.get(k) != v}, exists=True)
+    patch = {k: v for k, v in desired.items() if have.get(k) != v}
+    return NetworkChange(patch, exists=True, live={k: have.get(k) for k in patch})
