@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ztix.errors import SettingsError
@@ -39,14 +39,17 @@ class Settings(BaseSettings):
     zerotier_token: SecretStr | None = None
     zerotier_token_file: Path | None = None
     zerotier_api_url: str | None = None
-    http_timeout: float = 10.0
+    http_timeout: float = Field(default=10.0, gt=0, le=600)
+    # Seconds of failing calls (no answer in between) after which a run stops calling the
+    # ZeroTier API and reports it unreachable once; the next run completes the rest.
+    zerotier_give_up: float = Field(default=20.0, gt=0, le=600)
     ssh_key: SecretStr | None = None
     ssh_key_file: Path | None = None
-    bird_confirm_timeout: int = 60
-    health_settle: float = 5.0
-    deploy_lock_wait: int = 300
+    bird_confirm_timeout: int = Field(default=60, ge=10, le=3600)
+    health_settle: float = Field(default=5.0, ge=0, le=600)
+    deploy_lock_wait: int = Field(default=300, ge=0, le=3600)
     # 4 in flight measured best against a controller on the same 2-core machine (bench_zerotier)
-    zerotier_concurrency: int = 4
+    zerotier_concurrency: int = Field(default=4, ge=1, le=64)
 
     def has_zerotier_token(self) -> bool:
         """Whether a ZeroTier token is configured (without reading a token file)."""

@@ -447,9 +447,14 @@ def test_ztix_apply_end_to_end_then_no_op_then_drift(
         second = json.loads(report.read_text())
         assert second["zerotier"]["writes"] == 0
         assert {r["action"] for r in second["route_servers"]} == {"unchanged"}
-        assert main(["plan", "--live", "--repo", str(repo)]) == 0
+        assert main(["plan", "--live", "--repo", str(repo)]) == 0  # in sync
         Path(lab.targets["rs2"].config_path).write_text(lab.live("rs2") + "# by hand\n")
-        assert main(["plan", "--live", "--repo", str(repo)]) == 0
+        assert main(["plan", "--live", "--repo", str(repo)]) == 4  # drift found
+        # Each part needs only its own credentials: ZeroTier alone, without the SSH key.
+        monkeypatch.delenv("ZTIX_SSH_KEY_FILE")
+        assert main(["plan", "--live", "--only", "zerotier", "--repo", str(repo)]) == 0
+        assert main(["plan", "--live", "--repo", str(repo)]) == 5  # route servers: unknown
+        monkeypatch.setenv("ZTIX_SSH_KEY_FILE", str(lab.sshd.client_key_path))
         assert main(["apply", "--repo", str(repo), "--report", str(report)]) == 0
         third = json.loads(report.read_text())
         assert {r["route_server"]: r["action"] for r in third["route_servers"]} == {

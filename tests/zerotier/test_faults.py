@@ -9,6 +9,7 @@ from tests.zerotier.conftest import Env, repo
 from ztix.loader import Repository
 from ztix.zerotier import run
 from ztix.zerotier.http import RetryPolicy
+from ztix.zerotier.reconcile import desired_members, desired_network, plan_members, plan_network
 from ztix.zerotier.run import ApplyResult
 
 
@@ -93,3 +94,79 @@ def test_a_failure_part_way_is_completed_by_the_next_run(env: Env) -> None:
     second = apply_once(env)
     assert second.ok and [c.node_id for c in second.done] == ["a000000002"]
     assert_converged_once(env)
+
+
+def test_a_write_whose_answer_is_lost_every_time_is_re_read_not_failed(env: Env) -> None:
+    def peer_one(request: Request) -> bool:
+        return is_member_post(request) and request.path.endswith("a000000001")
+
+    # Every attempt is applied by the server and its answer lost (a reset after applying).
+    env.fake.add_faults(*[Fault("reset", after_apply=True, match=peer_one) for _ in range(3)])
+    result = apply_once(env, policy=RetryPolicy(attempts=3, sleep=env.sleeps))
+    assert result.ok, result.problems()
+    assert "a000000001" in [c.node_id for c in result.done]  # re-read: it landed
+    assert not result.failed and not result.unknown
+
+
+def _dead_api_run(planned: run.ZeroTierPlan) -> tuple[ApplyResult, int]:
+    from ztix.zerotier.controller import ControllerProvider  # noqa: PLC0415
+    from ztix.zerotier.http import Breaker  # noqa: PLC0415
+
+    async def no_sleep(_: float) -> None:
+        return None
+
+    async def go() -> tuple[ApplyResult, int]:
+        # Nothing listens on port 1 of loopback: every attempt is refused.
+        provider = ControllerProvider(
+            "http://127.0.0.1:1",
+            "token",
+            network_id="1122334455667788",
+            policy=RetryPolicy(sleep=no_sleep),
+            breaker=Breaker(threshold=8, give_up=20),
+        )
+        try:
+            result = await run.apply(provider, planned, api_url="http://127.0.0.1:1")
+            return result, len(provider.api.calls)
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(go())
+
+
+def test_a_dead_api_while_setting_the_network_is_one_report() -> None:
+    r = repo()
+    exchange = r.exchange.model
+    planned = run.ZeroTierPlan(
+        "1122334455667788",
+        plan_network(desired_network(exchange), None),
+        tuple(plan_members(desired_members(exchange, [p.model for p in r.peers]), [])),
+    )
+    result, attempts = _dead_api_run(planned)
+    assert not result.ok and attempts == 6  # one call, its retries, nothing after it
+    (problem,) = result.problems()
+    assert "unreachable at http://127.0.0.1:1" in problem
+    assert "0 of 3 member writes done" in problem
+
+
+def test_a_dead_api_opens_the_breaker_after_a_bounded_number_of_attempts() -> None:
+    members = tuple(
+        run.MemberChange(
+            f"{0xA000000000 + i:010x}",
+            "created",
+            run.Member(
+                f"{0xA000000000 + i:010x}",
+                f"AS{64500 + i}",
+                True,
+                (f"10.0.{i // 200}.{i % 200 + 10}",),
+            ),
+            None,
+        )
+        for i in range(300)
+    )
+    planned = run.ZeroTierPlan("1122334455667788", run.NetworkChange({}, exists=True), members)
+    result, attempts = _dead_api_run(planned)
+    # 8 failures in a row open the breaker; the 4 calls in flight stop at their next attempt.
+    assert attempts <= 8 + 4, attempts
+    (problem,) = result.problems()  # one line, not one per member
+    assert "unreachable after" in problem and "0 of 300 member writes done" in problem
+    assert len(result.not_attempted) == 300 and not result.failed

@@ -21,10 +21,12 @@ def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
     """The ZeroTier provider named in ix.yaml, with the token from the environment."""
     from ztix.zerotier.central import CentralProvider  # noqa: PLC0415
     from ztix.zerotier.controller import ControllerProvider  # noqa: PLC0415
+    from ztix.zerotier.http import Breaker  # noqa: PLC0415
 
     zt = exchange.zerotier
     url = settings.zerotier_api_url or zt.api_url
     token = settings.zerotier_token_value()
+    breaker = Breaker(give_up=settings.zerotier_give_up)
     if zt.provider == "central":
         assert zt.network_id is not None  # the model requires it for central
         return CentralProvider(
@@ -33,6 +35,7 @@ def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
             network_id=zt.network_id,
             timeout=settings.http_timeout,
             concurrency=min(settings.zerotier_concurrency, 4),
+            breaker=breaker,
         )
     return ControllerProvider(
         url,
@@ -41,6 +44,7 @@ def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
         network_suffix=zt.network_suffix,
         timeout=settings.http_timeout,
         concurrency=settings.zerotier_concurrency,
+        breaker=breaker,
     )
 
 

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from ztix.commands.adapters import build_deployer, build_zerotier, settings
-from ztix.errors import EXIT_OK, EXIT_PARTIAL, SettingsError, ValidationFailed
+from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
 from ztix.settings import Settings
 
 
@@ -15,6 +15,8 @@ def run(args: argparse.Namespace) -> int:
     """Plan a change: offline against --base, or against the live systems with --live."""
     if args.live:
         return asyncio.run(_plan_live(args, settings()))
+    if args.only:
+        raise SettingsError("--only needs --live (an offline plan always covers every part)")
     if not args.base:
         raise SettingsError("give --base REF (e.g. origin/main) or --live")
     return _plan_base(args)
@@ -57,33 +59,26 @@ def _plan_base(args: argparse.Namespace) -> int:
 
 
 async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
-    from ztix.apply import run_apply  # noqa: PLC0415
-    from ztix.gitsource import head_commit  # noqa: PLC0415
+    from ztix.drift import DriftReport, route_server_drift, zerotier_drift  # noqa: PLC0415
     from ztix.loader import load  # noqa: PLC0415
+    from ztix.ports import ZeroTierProvider  # noqa: PLC0415
     from ztix.templateset import from_directory  # noqa: PLC0415
 
     repo = load(args.repo)
-    provider = build_zerotier(settings, repo.exchange.model)
-    deployer = build_deployer(settings, required=True)
-    try:
-        report = await run_apply(
-            repo,
-            commit=head_commit(args.repo),
-            zerotier=provider,
-            deployer=deployer,
-            dry_run=True,
-            progress=print,
-            templates=from_directory(args.repo),
-        )
-    finally:
-        await provider.aclose()
-    drift = [r for r in report.route_servers if r.action != "unchanged"]
-    zt = report.zerotier or {}
-    zt_drift = sum(
-        n for k, n in zt.get("counts", {}).items() if k not in ("unchanged", "unmanaged")
-    )
-    print(
-        f"drift: {zt_drift} ZeroTier members, {len(drift)} route servers"
-        + (f", {len(report.failures)} could not be checked" if report.failures else "")
-    )
-    return EXIT_OK if not report.failures else EXIT_PARTIAL
+    report = DriftReport()
+    if args.only in (None, "zerotier"):
+        provider: ZeroTierProvider | None = None
+        if settings.has_zerotier_token():
+            provider = build_zerotier(settings, repo.exchange.model)
+        try:
+            await zerotier_drift(provider, repo, report, print)
+        finally:
+            if provider is not None:
+                await provider.aclose()
+    if args.only in (None, "routeservers"):
+        deployer = build_deployer(settings, required=False)
+        await route_server_drift(deployer, repo, from_directory(args.repo), report, print)
+    for incident in report.incidents:
+        print(f"incident: {incident}")
+    print(report.summary())
+    return report.exit_code

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ztix.errors import Down, Unavailable, ZtixError
 from ztix.models import Exchange, Peer
 from ztix.ports import ZeroTierProvider
+from ztix.zerotier.model import Member
 from ztix.zerotier.reconcile import (
     MemberChange,
     NetworkChange,
@@ -25,6 +26,16 @@ from ztix.zerotier.reconcile import (
     plan_members,
     plan_network,
 )
+
+__all__ = [
+    "ApplyResult",
+    "Member",
+    "MemberChange",
+    "NetworkChange",
+    "ZeroTierPlan",
+    "apply",
+    "plan",
+]
 
 ACTIONS = ("created", "updated", "deauthorized", "unchanged", "waiting", "absent")
 
@@ -148,8 +159,12 @@ async def apply(
         try:
             await provider.update_network(planned.network.patch)
             result.network_written = True
-        except Down as exc:
-            result.down = f"{exc}; 0 of {len(writes)} member writes done"
+        except Unavailable as exc:  # down, or every retry of this call failed
+            where = f" at {api_url}" if api_url else ""
+            result.down = (
+                f"ZeroTier API unreachable{where}: {exc}; 0 of {len(writes)} member writes "
+                "done, the next run completes them"
+            )
             result.not_attempted = list(writes)
             return result
         except ZtixError as exc:
