@@ -23,6 +23,7 @@ from ztix.zerotier.http import (
     json_or_missing,
 )
 from ztix.zerotier.model import Member, normalise_ints, normalise_ips, normalise_tags
+from ztix.zerotier.transport import OneShotTransport
 
 
 class ControllerProvider:
@@ -49,7 +50,14 @@ class ControllerProvider:
             concurrency=concurrency,
             keepalive=keepalive,
             policy=policy,
-            transport=transport,
+            # A fresh connection per request (the controller's keep-alive quirk, see
+            # ztix.zerotier.transport); https or keep-alive go through httpx's own transport.
+            transport=transport
+            or (
+                OneShotTransport(timeout)
+                if not keepalive and api_url.startswith("http://")
+                else None
+            ),
             errors=ZERO_TIER_ERRORS,
             breaker=breaker,
         )

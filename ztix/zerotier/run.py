@@ -195,10 +195,10 @@ async def apply(
     if result.unknown and not down:
         await _reread(provider, result)
     if down:
-        where = f" at {api_url}" if api_url else ""
+        # The breaker's message names the API's URL; said once, not once per member.
         result.down = (
-            f"ZeroTier API unreachable{where}: {down[0]}; {len(result.done)} of {len(writes)} "
-            "member writes done, the next run completes the rest"
+            f"ZeroTier API {down[0]}; {len(result.done)} of {len(writes)} member writes done, "
+            "the next run completes the rest"
         )
     result.done.sort()
     result.failed.sort()
