@@ -183,3 +183,33 @@ def test_a_wrong_token_is_refused_without_leaking_it(env: Env) -> None:
         plan_apply(env, repo(), token="not-the-token")
     assert "not-the-token" not in str(info.value)
     assert "401" in str(info.value)
+
+
+def test_network_settings_changed_by_hand_are_set_back(env: Env) -> None:
+    plan_apply(env, repo())
+    network = env.fake.networks[NWID]
+    config = network.get("config", network)
+    config.update(
+        mtu=1400,
+        multicastLimit=0,
+        enableBroadcast=False,
+        dns={"domain": "evil.example", "servers": ["10.0.0.66"]},
+        capabilities=[{"id": 1, "default": True, "rules": []}],
+        tags=[{"id": 2, "default": 0}],
+    )
+    planned, result = plan_apply(env, repo())
+    assert sorted(planned.network.patch) == [
+        "capabilities",
+        "dns",
+        "enableBroadcast",
+        "mtu",
+        "multicastLimit",
+        "tags",
+    ]
+    assert result.ok and result.network_written
+    config = env.fake.networks[NWID].get("config", env.fake.networks[NWID])
+    assert (config["mtu"], config["multicastLimit"], config["enableBroadcast"]) == (2800, 32, True)
+    assert config["dns"] == {"domain": "", "servers": []}
+    assert config["capabilities"] == [] and config["tags"] == []
+    again, _ = plan_apply(env, repo())
+    assert again.write_count == 0
