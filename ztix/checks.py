@@ -151,9 +151,15 @@ def _exchange(located: Located[Exchange], claims: _Claims) -> Iterator[Problem]:
                 yield from _address(located, exchange, claims, address, (*base, family))
             elif lan is not None:
                 yield located.problem(base, f"needs an {family} address: the peering LAN has {lan}")
+    hop = exchange.policy.blackhole_next_hop
+    for family in ("ipv4", "ipv6"):
+        address = getattr(hop, family)
+        if address is not None:
+            loc: Loc = ("policy", "blackhole_next_hop", family)
+            yield from _address(located, exchange, claims, address, loc)
     for index, node in enumerate(exchange.zerotier.operator_nodes):
-        loc: Loc = ("zerotier", "operator_nodes", index, "node_id")
-        yield from _unique(located, claims, "node", node.node_id, loc)
+        where: Loc = ("zerotier", "operator_nodes", index, "node_id")
+        yield from _unique(located, claims, "node", node.node_id, where)
     seen_rtr: set[str] = set()
     for index, rtr in enumerate(exchange.rpki.rtr_servers):
         if rtr.name in seen_rtr:

@@ -277,6 +277,15 @@ def _check_host_key(value: str) -> str:
     return f"{key_type} {blob_text}"
 
 
+def _check_log_target(value: str) -> str:
+    if value in ("syslog", "stderr"):
+        return value
+    try:
+        return _check_abs_path(value)
+    except ValueError:
+        raise ValueError(f"{value!r} must be syslog, stderr or an absolute file path") from None
+
+
 def _check_abs_path(value: str) -> str:
     if not _ABS_PATH.fullmatch(value) or "/../" in value + "/" or value.endswith("/"):
         raise ValueError(f"{value!r} must be an absolute file path of A-Z a-z 0-9 . _ - /")
@@ -312,6 +321,8 @@ def _canonical(address: ipaddress.IPv4Address | ipaddress.IPv6Address, value: st
 
 def _parse_ip(family: int) -> Any:
     def parse(value: Any) -> Any:
+        if isinstance(value, _ADDRESS_TYPES[family]):
+            return value  # a default in the models (YAML only ever gives text)
         if not isinstance(value, str):
             raise ValueError(f"must be an IPv{family} address as a string, not {_yaml_type(value)}")
         try:
@@ -331,6 +342,8 @@ def _parse_ip(family: int) -> Any:
 
 def _parse_net(family: int) -> Any:
     def parse(value: Any) -> Any:
+        if isinstance(value, _NETWORK_TYPES[family]):
+            return value  # a default in the models (YAML only ever gives text)
         if not isinstance(value, str):
             raise ValueError(f"must be an IPv{family} prefix as a string, not {_yaml_type(value)}")
         if "/" not in value:
@@ -434,6 +447,7 @@ Host = Annotated[str, _str, AfterValidator(_check_host)]
 Url = Annotated[str, _str, AfterValidator(_check_url), Field(max_length=200)]
 HostKey = Annotated[str, _str, AfterValidator(_check_host_key)]
 AbsPath = Annotated[str, _str, AfterValidator(_check_abs_path)]
+LogTarget = Annotated[str, _str, AfterValidator(_check_log_target)]
 Limit = Annotated[int, _int, Field(ge=1, le=MAX_LIMIT)]
 DbId = Annotated[int, _int, Field(ge=1, le=MAX_DB_ID)]
 PathLength = Annotated[int, _int, Field(ge=1, le=255)]

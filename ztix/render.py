@@ -16,23 +16,11 @@ from typing import TYPE_CHECKING, Any
 from ztix.errors import ZtixError
 from ztix.fields import DOCUMENTATION_ASN_RANGES, PRIVATE_ASN_RANGES
 from ztix.models import Exchange, Peer, RouteServer
+from ztix.reasons import REJECT_REASONS
 from ztix.templateset import TemplateSet, shipped
 
 if TYPE_CHECKING:
     import jinja2
-
-# (code, why): the large community RS_ASN:1101:code on a route the import filter rejected.
-REJECT_REASONS: tuple[tuple[int, str], ...] = (
-    (1, "bogon prefix"),
-    (2, "the peering LAN itself"),
-    (3, "prefix too long"),
-    (4, "prefix too short"),
-    (5, "first AS is not the member's ASN"),
-    (6, "private, reserved or documentation ASN in the AS path"),
-    (7, "AS path too long"),
-    (8, "next hop is not the member's address"),
-    (9, "RPKI invalid"),
-)
 
 # RFC 6890 special-purpose IPv4 blocks, RFC 5737 documentation, multicast (RFC 5771), reserved.
 BOGONS_V4 = (
@@ -85,6 +73,12 @@ class Session:
     description: str
     limit: int
     disabled: bool
+    gshut: bool = False
+    hold_time: int | None = None
+    keepalive_time: int | None = None
+    bfd: bool | None = None
+    # Down because it exceeded its max-prefix limit, and kept down (ztix.deploy, `ztix rs enable`).
+    held: bool = False
 
 
 def _finalize(value: Any) -> Any:
@@ -100,13 +94,14 @@ def environment(templates: TemplateSet | None = None) -> jinja2.Environment:
     return (templates or shipped()).environment(finalize=_finalize, trusted=(Session,))
 
 
-def bogon_asns(exchange: Exchange) -> str:
-    """The BIRD int-set body of ASNs no path may contain, honouring the policy's allowances."""
-    ranges = list(_ALWAYS_BOGON_ASNS)
-    if not exchange.policy.allow_documentation_asns:
-        ranges += DOCUMENTATION_ASN_RANGES
-    if not exchange.policy.allow_private_asns:
-        ranges += PRIVATE_ASN_RANGES
+def bogon_asns() -> str:
+    """The BIRD int-set body of ASNs no path may contain besides the member's own.
+
+    Documentation and private ASNs are in it even where `ix.yaml` lets members use them as their
+    own ASN (a lab, an exchange of private networks): a member's own ASN is taken out of the
+    path before the check, any other such ASN is internal routing leaking out.
+    """
+    ranges = [*_ALWAYS_BOGON_ASNS, *DOCUMENTATION_ASN_RANGES, *PRIVATE_ASN_RANGES]
     merged: list[list[int]] = []
     for low, high in sorted(ranges):
         if merged and low <= merged[-1][1] + 1:
@@ -121,8 +116,16 @@ def session_name(asn: int, node_id: str, family: str) -> str:
     return f"AS{asn}_{node_id}_{family.replace('ip', '')}"
 
 
-def sessions(exchange: Exchange, rs: RouteServer, peers: Sequence[Peer]) -> list[Session]:
-    """Every session of `rs`, sorted by ASN, then file order of routers, then family."""
+def sessions(
+    exchange: Exchange,
+    rs: RouteServer,
+    peers: Sequence[Peer],
+    held: frozenset[str] = frozenset(),
+) -> list[Session]:
+    """Every session of `rs`, sorted by ASN, then file order of routers, then family.
+
+    `held`: the sessions of this route server kept down after exceeding their max-prefix limit.
+    """
     out: list[Session] = []
     for peer in sorted(peers, key=lambda p: p.asn):
         for connection in peer.connections:
@@ -134,15 +137,21 @@ def sessions(exchange: Exchange, rs: RouteServer, peers: Sequence[Peer]) -> list
                     getattr(peer.max_prefix, family)
                     or getattr(exchange.policy, family).max_prefix_default
                 )
+                name = session_name(peer.asn, connection.zerotier_node_id, family)
                 out.append(
                     Session(
-                        name=session_name(peer.asn, connection.zerotier_node_id, family),
+                        name=name,
                         family=family,
                         asn=peer.asn,
                         neighbor=str(address),
                         description=f"AS{peer.asn} {peer.name}",
                         limit=limit,
                         disabled=not peer.active,
+                        gshut=peer.graceful_shutdown,
+                        hold_time=peer.bgp.hold_time,
+                        keepalive_time=peer.bgp.keepalive_time,
+                        bfd=peer.bgp.bfd,
+                        held=name in held and peer.active,
                     )
                 )
     return out
@@ -157,24 +166,59 @@ def _rtr_host(host: str) -> dict[str, Any]:
         return {"host": host, "hostname": True}
 
 
+def _log(target: str) -> dict[str, str]:
+    return {"file": target} if target.startswith("/") else {"target": target, "file": ""}
+
+
 def render_route_server(
-    exchange: Exchange, rs: RouteServer, peers: Sequence[Peer], env: jinja2.Environment
+    exchange: Exchange,
+    rs: RouteServer,
+    peers: Sequence[Peer],
+    env: jinja2.Environment,
+    held: frozenset[str] = frozenset(),
 ) -> str:
-    """The BIRD config text of one route server."""
+    """The BIRD config text of one route server (`held`: its sessions kept down by max-prefix)."""
     policy = exchange.policy
     lan = exchange.peering_lan
+    rpki = exchange.rpki
+    bgp = exchange.bgp
     families = [
         {"name": family, "source": str(getattr(rs, family))}
         for family in ("ipv4", "ipv6")
         if getattr(rs, family) is not None
     ]
-    own = sessions(exchange, rs, peers)
+    own = sessions(exchange, rs, peers, held)
+    hop = policy.blackhole_next_hop
+    propagate = policy.blackhole == "propagate"
     context = {
         "rs": {
             "name": rs.name,
             "asn": exchange.asn,
             "router_id": str(rs.router_id),
+            "graceful_shutdown": rs.graceful_shutdown,
         },
+        "log": _log(rs.bird.log),
+        "rpki": {"retry": rpki.retry, "refresh": rpki.refresh, "expire": rpki.expire},
+        "hold_until_loaded": rpki.until_loaded == "hold",
+        "sentinel": {
+            "ipv4": str(rpki.sentinel.ipv4),
+            "ipv6": str(rpki.sentinel.ipv6),
+            "asn": rpki.sentinel.asn or exchange.asn,
+        },
+        "bgp": {
+            "hold_time": bgp.hold_time,
+            "keepalive_time": bgp.keepalive_time,
+            "bfd": bgp.bfd,
+            "role": bgp.role,
+        },
+        "bfd_used": bgp.bfd or any(s.bfd for s in own),
+        "limit": {
+            "kind": "receive" if policy.max_prefix_counts == "received" else "import",
+            "action": policy.max_prefix_action,
+        },
+        "transit_free": ", ".join(str(a) for a in sorted(set(policy.transit_free_asns))),
+        "blackhole_v4": str(hop.ipv4) if propagate and hop.ipv4 else "",
+        "blackhole_v6": str(hop.ipv6) if propagate and hop.ipv6 else "",
         "exchange_name": exchange.name,
         "bird_label": BIRD_VERSIONS[rs.bird.version],
         # BIRD 2.14+ infers (and warns about) undeclared return types; 2.0.x rejects `-> bool`.
@@ -184,12 +228,12 @@ def render_route_server(
             {"name": rtr.name, **_rtr_host(rtr.host), "port": rtr.port}
             for rtr in exchange.rpki.rtr_servers
         ],
-        "reasons": REJECT_REASONS,
+        "reasons": [(code, why) for code, why, _ in REJECT_REASONS],
         "bogons_v4": BOGONS_V4,
         "bogons_v6": BOGONS_V6,
         "lan_v4": f"{lan.ipv4}+" if lan.ipv4 else "",
         "lan_v6": f"{lan.ipv6}+" if lan.ipv6 else "",
-        "bogon_asns": bogon_asns(exchange),
+        "bogon_asns": bogon_asns(),
         "max_as_path_length": policy.max_as_path_length,
         "v4": {"min_length": policy.ipv4.min_length, "max_length": policy.ipv4.max_length},
         "v6": {"min_length": policy.ipv6.min_length, "max_length": policy.ipv6.max_length},
@@ -203,8 +247,19 @@ def render_route_server(
 
 
 def render_all(
-    exchange: Exchange, peers: Sequence[Peer], templates: TemplateSet | None = None
+    exchange: Exchange,
+    peers: Sequence[Peer],
+    templates: TemplateSet | None = None,
+    held: dict[str, frozenset[str]] | None = None,
 ) -> dict[str, str]:
-    """Route-server name -> BIRD config text, for every route server of the exchange."""
+    """Route-server name -> BIRD config text, for every route server of the exchange.
+
+    `held`: route server -> its sessions kept down after exceeding max-prefix (from the route
+    server itself: ztix.deploy reads them); none by default.
+    """
     env = environment(templates)
-    return {rs.name: render_route_server(exchange, rs, peers, env) for rs in exchange.route_servers}
+    held = held or {}
+    return {
+        rs.name: render_route_server(exchange, rs, peers, env, held.get(rs.name, frozenset()))
+        for rs in exchange.route_servers
+    }

@@ -245,9 +245,7 @@ def test_a_template_change_that_resets_sessions_is_not_mistaken_for_a_failure(
 ) -> None:
     live = lab.live("rs1")
     # A session option in the shared template: every member session restarts, as intended.
-    text = live.replace(
-        "  enable route refresh on;\n}", "  enable route refresh on;\n  hold time 120;\n}"
-    )
+    text = live.replace("  hold time 15;\n", "  hold time 120;\n")
     assert text != live
     result = deploy(lab, "rs1", text)
     assert result.action == "deployed", result.detail

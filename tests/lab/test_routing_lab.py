@@ -28,6 +28,7 @@ from tests.lab.topology import (
     lab_files,
     member_config,
     rs_config,
+    slurm,
     statics,
     vrps,
 )
@@ -158,6 +159,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         }
         vrp_file = workdir / "vrps.json"
         vrp_file.write_text(vrps(ROAS))
+        slurm_file = workdir / "slurm.json"
+        slurm_file.write_text(slurm())
         rtr = Daemon(
             rs_ns,
             [
@@ -166,6 +169,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
                 "127.0.0.1:8323",
                 "-cache",
                 str(vrp_file),
+                "-slurm",
+                str(slurm_file),
                 "-checktime=false",
                 "-refresh",
                 "2",
@@ -220,7 +225,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 def _roas_loaded(rs: Bird) -> bool:
     v4 = rs.cmd("show", "route", "table", "roa_v4", "count")
     v6 = rs.cmd("show", "route", "table", "roa_v6", "count")
-    return "\n3 of 3 routes" in v4 and "\n2 of 2 routes" in v6
+    # the lab's ROAs plus the sentinel ROA of each family (SLURM)
+    return "\n4 of 4 routes" in v4 and "\n3 of 3 routes" in v6
 
 
 def _listening(ns: str, port: int) -> bool:

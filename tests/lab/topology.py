@@ -74,6 +74,21 @@ def vrps(roas: list[tuple[str, int, int]]) -> str:
     )
 
 
+def slurm(asn: int = RS_ASN) -> str:
+    """The SLURM file (RFC 8416) that adds ZT-IX's sentinel ROAs to what the RTR cache serves."""
+    assertions = [
+        {"asn": asn, "prefix": "192.0.2.0/24", "maxPrefixLength": 24, "comment": "ZT-IX sentinel"},
+        {"asn": asn, "prefix": "2001:db8::/32", "maxPrefixLength": 32, "comment": "ZT-IX sentinel"},
+    ]
+    return json.dumps(
+        {
+            "slurmVersion": 1,
+            "validationOutputFilters": {"prefixFilters": [], "bgpsecFilters": []},
+            "locallyAddedAssertions": {"prefixAssertions": assertions, "bgpsecAssertions": []},
+        }
+    )
+
+
 ROAS = [
     ("5.5.0.0/16", 24, 64500),  # 5.5.5.0/24 from AS64500: valid
     ("6.6.6.0/24", 24, 64999),  # 6.6.6.0/24 from AS64500: invalid, wrong origin

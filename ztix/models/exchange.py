@@ -1,20 +1,16 @@
-"""The data model: the exchange (`ix.yaml`) and a member (`peers/AS<asn>.yaml`), frozen, strict."""
+"""The exchange file (`ix.yaml`): route servers, ZeroTier, RPKI, sessions and policy."""
 
 from __future__ import annotations
 
 import ipaddress
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from ztix.fields import (
     ASN,
     AbsPath,
-    AsSets,
     BirdSymbol,
-    Day,
-    DbId,
-    Email,
     Flag,
     Hex6,
     Host,
@@ -24,7 +20,7 @@ from ztix.fields import (
     IPv4,
     IPv6,
     Limit,
-    LongText,
+    LogTarget,
     Net4,
     Net6,
     NetworkId,
@@ -36,19 +32,19 @@ from ztix.fields import (
     Text,
     Url,
 )
+from ztix.models.base import Strict
 
 N = TypeVar("N", ipaddress.IPv4Network, ipaddress.IPv6Network)
+# Networks that sell transit to everyone and buy it from no one: a path through one of them that a
+# member announces is a route leak, unless the member is that network (arouteserver's default
+# list of transit-free ASNs).
+# fmt: off
+TRANSIT_FREE_ASNS = (
+    174, 701, 1299, 2914, 3257, 3320, 3356, 3491, 5511, 6453, 6461, 6762, 6830, 7018, 12956,
+)
+# fmt: on
 # Peering LAN sizes that make sense (room for route servers and members, not half the internet).
 LAN_LENGTHS = {4: (8, 29), 6: (32, 120)}
-
-
-class Strict(BaseModel):
-    """Base of every file model: immutable, and unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
-
-
-# --------------------------------------------------------------------------- ix.yaml
 
 
 def _check_lan(network: N) -> N:
@@ -143,6 +139,10 @@ class Bird(Strict):
     )
     config_path: AbsPath = "/etc/bird/bird.conf"
     control_socket: AbsPath = "/run/bird/bird.ctl"
+    log: LogTarget = Field(
+        default="syslog",
+        description="where BIRD logs: syslog, stderr (journald, containers) or a file path",
+    )
 
 
 class RouteServer(Strict):
@@ -156,6 +156,11 @@ class RouteServer(Strict):
     ssh: Ssh
     bird: Bird = Bird()
     canary: Flag = Field(default=False, description="deploy here first, the rest after it")
+    graceful_shutdown: Flag = Field(
+        default=False,
+        description="before maintenance: tag every route this route server sends with "
+        "GRACEFUL_SHUTDOWN (RFC 8326), so members prefer the other route servers",
+    )
 
 
 class RtrServer(Strict):
@@ -166,13 +171,65 @@ class RtrServer(Strict):
     port: Port = 323
 
 
+class Sentinel(Strict):
+    """A ROA that only a cache with its data loaded serves (the operator adds it with SLURM)."""
+
+    # RFC 5737 / RFC 3849 documentation space: no real route is ever valid or announced there.
+    ipv4: Net4 = ipaddress.IPv4Network("192.0.2.0/24")
+    ipv6: Net6 = ipaddress.IPv6Network("2001:db8::/32")
+    asn: ASN | None = Field(default=None, description="its origin; default the route servers' ASN")
+
+
 class Rpki(Strict):
-    """RPKI origin validation (RFC 6811)."""
+    """RPKI origin validation (RFC 6811) over RTR (RFC 8210)."""
 
     rtr_servers: tuple[RtrServer, ...] = Field(min_length=1)
     invalid: Literal["reject", "tag"] = Field(
         default="reject", description="reject RPKI-invalid routes, or only tag them"
     )
+    # RTR timers in seconds, BIRD's `retry/refresh/expire keep` (BIRD's ranges). A short retry
+    # bounds how long after a cache comes back the route servers load its data.
+    retry: Annotated[Int, Field(ge=1, le=7200)] = 5
+    refresh: Annotated[Int, Field(ge=1, le=86400)] = 300
+    expire: Annotated[Int, Field(ge=600, le=172800)] = 7200
+    until_loaded: Literal["hold", "accept"] = Field(
+        default="hold",
+        description="hold: routes wait (kept, tagged 'RPKI not loaded') until the caches' data "
+        "has loaded, shown by the sentinel ROA; accept: they pass as RPKI-unknown meanwhile",
+    )
+    sentinel: Sentinel = Sentinel()
+
+    @model_validator(mode="after")
+    def _timers(self) -> Rpki:
+        if self.expire <= max(self.refresh, self.retry):
+            raise ValueError("expire must be longer than refresh and retry (RFC 8210 section 6)")
+        return self
+
+
+class Sessions(Strict):
+    """BGP session settings for every member (a peer file may override the timers and BFD)."""
+
+    # A member whose node vanishes is noticed when its hold timer expires: BIRD's default of
+    # 240 s kept its routes exported for minutes over ZeroTier (issue 14); 15 s bounds that.
+    hold_time: Annotated[Int, Field(ge=3, le=65535)] = 15
+    keepalive_time: Annotated[Int, Field(ge=1, le=21845)] = 5
+    bfd: Flag = Field(default=False, description="BFD on every session (members run it too)")
+    role: Flag = Field(
+        default=True, description="announce the BGP role rs_server (RFC 9234, BIRD 2.0.11+)"
+    )
+
+    @model_validator(mode="after")
+    def _keepalive(self) -> Sessions:
+        if self.keepalive_time * 3 > self.hold_time:
+            raise ValueError("keepalive_time must be at most a third of hold_time (RFC 4271 10)")
+        return self
+
+
+class BlackholeNextHop(Strict):
+    """Where BLACKHOLE routes point: a discard address members route to nowhere."""
+
+    ipv4: IPv4 | None = None
+    ipv6: IPv6 | None = None
 
 
 class FamilyPolicy(Strict):
@@ -202,6 +259,26 @@ class Policy(Strict):
         default=False, description="accept RFC 6996 private ASNs as peers and in AS paths"
     )
     max_as_path_length: PathLength = 32
+    max_prefix_action: Literal["disable", "block", "restart"] = Field(
+        default="disable",
+        description="over max-prefix: disable (the session stays down until `ztix rs enable`), "
+        "block (keep the session, take no more routes) or restart (BIRD restarts it)",
+    )
+    max_prefix_counts: Literal["received", "accepted"] = Field(
+        default="received",
+        description="what the limit counts: every route received (BIRD `receive limit`, a leak "
+        "trips it even when filtered) or only accepted ones (`import limit`)",
+    )
+    transit_free_asns: tuple[ASN, ...] = Field(
+        default=TRANSIT_FREE_ASNS,
+        description="a route through one of these networks is a leak unless the member is it",
+    )
+    blackhole: Literal["reject", "propagate"] = Field(
+        default="reject",
+        description="BLACKHOLE routes (RFC 7999): reject, or pass them on pointed at "
+        "blackhole_next_hop with NO_EXPORT",
+    )
+    blackhole_next_hop: BlackholeNextHop = BlackholeNextHop()
     ipv4: FamilyPolicy = FamilyPolicy(
         min_length=8, max_length=24, max_prefix_default=100, max_prefix_ceiling=200000
     )
@@ -213,6 +290,9 @@ class Policy(Strict):
     def _lengths(self) -> Policy:
         if self.ipv4.max_length > 32:
             raise ValueError("ipv4.max_length is longer than 32")
+        hop = self.blackhole_next_hop
+        if self.blackhole == "propagate" and hop.ipv4 is None and hop.ipv6 is None:
+            raise ValueError("blackhole: propagate needs blackhole_next_hop (ipv4 and/or ipv6)")
         return self
 
 
@@ -225,62 +305,5 @@ class Exchange(Strict):
     zerotier: ZeroTier
     route_servers: tuple[RouteServer, ...] = Field(min_length=1)
     rpki: Rpki
+    bgp: Sessions = Sessions()
     policy: Policy = Policy()
-
-
-# --------------------------------------------------------------------------- peers/AS<asn>.yaml
-
-
-class Connection(Strict):
-    """One member router on the exchange: its ZeroTier node and its peering addresses."""
-
-    zerotier_node_id: NodeId
-    ipv4: IPv4 | None = None
-    ipv6: IPv6 | None = None
-
-    @model_validator(mode="after")
-    def _one_address(self) -> Connection:
-        if self.ipv4 is None and self.ipv6 is None:
-            raise ValueError("needs an ipv4 or an ipv6 peering address (or both)")
-        return self
-
-
-class MaxPrefix(Strict):
-    """Import limits per family; a family left out takes the default from `ix.yaml`."""
-
-    ipv4: Limit | None = None
-    ipv6: Limit | None = None
-
-
-class RequestedBy(Strict):
-    """Provenance: who asked for this file through the portal, and when."""
-
-    peeringdb_user_id: DbId
-    date: Day
-
-
-class Peer(Strict):
-    """One member (`peers/AS<asn>.yaml`)."""
-
-    asn: ASN
-    name: Text
-    description: LongText | None = None
-    peeringdb_net_id: DbId | None = None
-    contact: Email
-    as_set: AsSets = ()
-    state: Literal["active", "suspended"] = "active"
-    connections: tuple[Connection, ...] = Field(min_length=1, max_length=8)
-    max_prefix: MaxPrefix = MaxPrefix()
-    requested_by: RequestedBy | None = None
-
-    @property
-    def active(self) -> bool:
-        """Whether the member is to be connected (not suspended)."""
-        return self.state == "active"
-
-    def addresses(self) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]:
-        """Every peering address of the member, in file order."""
-        out: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
-        for connection in self.connections:
-            out += [a for a in (connection.ipv4, connection.ipv6) if a is not None]
-        return tuple(out)
