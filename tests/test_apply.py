@@ -13,9 +13,10 @@ from tests.cli import ztix
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
 from ztix.apply import ApplyReport, run_apply
-from ztix.deploy import DeployResult, Target, sha256
+from ztix.deploy import sha256
 from ztix.errors import CredentialsRejected
 from ztix.loader import Repository, load_files
+from ztix.ports import DeployResult, Render, Target
 from ztix.zerotier.controller import ControllerProvider
 from ztix.zerotier.http import RetryPolicy
 from ztix.zerotier.model import Member
@@ -32,24 +33,25 @@ class RecordingDeployer:
         self.fail = fail or set()
         self.deployed: dict[str, str] = {}
 
-    async def deploy(self, target: Target, config: str) -> DeployResult:
+    async def deploy(self, target: Target, render: Render) -> DeployResult:
         self.events.append(f"deploy {target.name}")
+        config = render(frozenset())
         if target.name in self.fail:
             return DeployResult(target.name, "failed", "simulated failure", sha256=sha256(config))
         self.deployed[target.name] = config
         return DeployResult(target.name, "deployed", sha256=sha256(config))
 
     async def deploy_all(
-        self, jobs: Sequence[tuple[Target, str]], canary: str
+        self, jobs: Sequence[tuple[Target, Render]], canary: str, lift: frozenset[str] = frozenset()
     ) -> list[DeployResult]:
         results = [await self.deploy(t, c) for t, c in jobs if t.name == canary]
         if all(r.ok for r in results):
             results += [await self.deploy(t, c) for t, c in jobs if t.name != canary]
         return results
 
-    async def status(self, target: Target, config: str) -> DeployResult:
+    async def status(self, target: Target, render: Render) -> DeployResult:
         self.events.append(f"status {target.name}")
-        same = self.deployed.get(target.name) == config
+        same = self.deployed.get(target.name) == render(frozenset())
         return DeployResult(target.name, "unchanged" if same else "would-deploy")
 
 

@@ -10,9 +10,9 @@ import pytest
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
 from tests.test_apply import RecordingDeployer
-from ztix.deploy import DeployError, DeployResult, Target
 from ztix.drift import DriftReport, route_server_drift, zerotier_drift
 from ztix.loader import Repository, load_files
+from ztix.ports import DeployError, DeployResult, Render, Target
 from ztix.render import render_all
 from ztix.zerotier import run as zerotier_run
 from ztix.zerotier.controller import ControllerProvider
@@ -49,7 +49,7 @@ def provisioned(fake: FakeController) -> None:
 
 
 class Unreachable(RecordingDeployer):
-    async def status(self, target: Target, config: str) -> DeployResult:
+    async def status(self, target: Target, render: Render) -> DeployResult:
         raise DeployError(f"{target.name}: cannot connect over SSH: Connection refused")
 
 

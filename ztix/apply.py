@@ -12,12 +12,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from ztix.deploy import DeployError, DeployResult, Target, deploy_all, sha256
+from ztix.deploy import sha256
 from ztix.errors import AdapterError, CredentialsRejected
 from ztix.loader import Repository
 from ztix.models import Exchange, Peer
-from ztix.ports import RouteServerDeployer, ZeroTierProvider
-from ztix.render import render_all
+from ztix.ports import (
+    DeployError,
+    DeployResult,
+    Render,
+    RouteServerDeployer,
+    Target,
+    ZeroTierProvider,
+)
+from ztix.render import renderers
 from ztix.templateset import TemplateSet
 from ztix.zerotier import run as zerotier_run
 from ztix.zerotier.reconcile import desired_members
@@ -100,8 +107,10 @@ async def run_apply(
         )
 
     if do_rs:
-        configs = render_all(exchange, peers, templates)
-        jobs = [(Target.from_model(rs), configs[rs.name]) for rs in exchange.route_servers]
+        renders = renderers(exchange, peers, templates)
+        jobs = [
+            (Target.from_model(rs, exchange), renders[rs.name]) for rs in exchange.route_servers
+        ]
         canary = next((rs.name for rs in exchange.route_servers if rs.canary), jobs[0][0].name)
         if dry_run:
             report.route_servers = list(
@@ -110,7 +119,7 @@ async def run_apply(
         else:
             assert deployer is not None, "entry points require a deploy key for a real apply"
             progress(f"route servers: deploying, canary {canary} first")
-            report.route_servers = await deploy_all(deployer, jobs, canary)
+            report.route_servers = await deployer.deploy_all(jobs, canary)
         for result in report.route_servers:
             progress(
                 f"{result.route_server}: {result.action}"
@@ -212,9 +221,10 @@ async def _zerotier_phase(
 
 
 async def _status(
-    deployer: RouteServerDeployer | None, target: Target, config: str
+    deployer: RouteServerDeployer | None, target: Target, render: Render
 ) -> DeployResult:
     if deployer is None:
+        config = render(frozenset())
         sessions = config.count("\nprotocol bgp ")
         return DeployResult(
             target.name,
@@ -224,6 +234,6 @@ async def _status(
             sha256=sha256(config),
         )
     try:
-        return await deployer.status(target, config)
+        return await deployer.status(target, render)
     except DeployError as exc:
-        return DeployResult(target.name, "failed", str(exc), sha256=sha256(config))
+        return DeployResult(target.name, "failed", str(exc))

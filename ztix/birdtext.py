@@ -7,6 +7,8 @@ plan (a diff per protocol block, so a 2,000-member plan stays linear) and status
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
 
 # A top-level `protocol` or `template` block: kind, type, name, optional `from` template.
 BLOCK = re.compile(r"^((protocol|template) \S+ (\S+)(?: from (\S+))?.*?^})", re.M | re.S)
@@ -60,10 +62,120 @@ def bgp_sessions(config: str) -> set[str]:
 
 
 def established(show_protocols: str) -> set[str]:
-    """Names of protocols whose info says Established, from `birdc show protocols`."""
-    names = set()
+    """Names of the BGP sessions that are Established, from `birdc show protocols`."""
+    return set(established_since(show_protocols))
+
+
+# ---------------------------------------------------------------------------- birdc replies
+# Parsed from the text birdc prints (no `-v` codes); tests/data/birdc/replies.json holds the
+# replies of BIRD 2.0.12, 2.19.2 and 3.3.2 these functions are tested on.
+
+Reconfigure = Literal["done", "in progress", "refused"]
+HELD_MARK = "# Held down: it exceeded its max-prefix limit"
+
+
+def configure_reply(reply: str) -> Reconfigure:
+    """What `birdc configure ... timeout N` said: done, still going (BIRD finishes in the
+    background: 0004, always possible and common in BIRD 3), or refused."""
+    if "Reconfiguration in progress" in reply or "Reconfiguration already in progress" in reply:
+        return "in progress"
+    if "Reconfigured" in reply:
+        return "done"
+    return "refused"
+
+
+def reconfiguring(show_status: str) -> bool:
+    """Whether `birdc show status` says a reconfiguration is still running."""
+    return "Reconfiguration in progress" in show_status
+
+
+def daemon_up(show_status: str) -> bool:
+    """Whether `birdc show status` says BIRD is up and done reconfiguring."""
+    return "Daemon is up and running" in show_status
+
+
+def confirmed(reply: str) -> bool:
+    """Whether `birdc configure confirm` succeeded (or had nothing left to confirm)."""
+    return "Reconfiguration confirmed" in reply or "Nothing to do" in reply
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of `birdc show protocols`."""
+
+    kind: str
+    state: str
+    since: str
+    info: str
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def protocol_rows(show_protocols: str) -> dict[str, Row]:
+    """Protocol name -> its row in `birdc show protocols` (any time format)."""
+    rows = {}
     for line in show_protocols.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[1] == "BGP" and "Established" in line:
-            names.add(parts[0])
-    return names
+        if len(parts) < 5 or parts[0] == "Name" or line.startswith(("BIRD ", " ")):
+            continue
+        # Since is one word ("11:05:31.581") or, with an ISO long format, date and time.
+        width = 2 if _DATE.fullmatch(parts[4]) and len(parts) > 5 else 1
+        since = " ".join(parts[4 : 4 + width])
+        info = " ".join(parts[4 + width :])
+        rows[parts[0]] = Row(parts[1], parts[3], since, info)
+    return rows
+
+
+def established_since(show_protocols: str) -> dict[str, str]:
+    """BGP sessions that are Established, and since when (a reset changes the time)."""
+    return {
+        name: row.since
+        for name, row in protocol_rows(show_protocols).items()
+        if row.kind == "BGP" and "Established" in row.info
+    }
+
+
+def limit_tripped(show_protocols: str) -> set[str]:
+    """Sessions that a max-prefix limit shut down ('Route limit exceeded' in their info)."""
+    return {
+        name
+        for name, row in protocol_rows(show_protocols).items()
+        if row.kind == "BGP" and "limit exceeded" in row.info.lower()
+    }
+
+
+def held_in_config(config: str) -> set[str]:
+    """Sessions a deployed config keeps down for max-prefix (marked by the session template)."""
+    return {
+        name
+        for name, block in protocol_blocks(config).items()
+        if HELD_MARK in block.split("\ntemplate ", 1)[0]
+    }
+
+
+def rpki_problems(show_protocols: str, names: tuple[str, ...]) -> list[str]:
+    """Why the RPKI protocols `names` are not all Established ([] when they are)."""
+    rows = protocol_rows(show_protocols)
+    problems = []
+    for name in names:
+        row = rows.get(name, Row("", "missing", "", ""))
+        if row.kind != "RPKI" or row.state != "up" or "Established" not in row.info:
+            problems.append(f"{name} is {row.info or row.state} (not Established)")
+    return problems
+
+
+def route_count(show_count: str) -> int:
+    """N from `birdc show route table T count` ('N of M routes for K networks in table T')."""
+    match = re.search(r"^(\d+) of \d+ routes", show_count, re.M)
+    return int(match.group(1)) if match else 0
+
+
+def roa_state(eval_reply: str) -> int | None:
+    """The value of `birdc eval roa_check(...)`: 0 unknown, 1 valid, 2 invalid.
+
+    BIRD prints `(enum N)V` where N, the enum's type number, differs between versions (35 in
+    2.0.12, 34 in 2.19.2, 39 in 3.3.2): only V is read.
+    """
+    match = re.search(r"^\(enum \d+\)(\d+)\s*$", eval_reply, re.M)
+    return int(match.group(1)) if match else None

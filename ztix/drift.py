@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ztix.deploy import DeployError, Target
 from ztix.errors import EXIT_DRIFT, EXIT_OK, EXIT_UNKNOWN, AdapterError, CredentialsRejected
 from ztix.loader import Repository
-from ztix.ports import RouteServerDeployer, ZeroTierProvider
-from ztix.render import render_all
+from ztix.ports import DeployError, RouteServerDeployer, Target, ZeroTierProvider
+from ztix.render import renderers
 from ztix.templateset import TemplateSet
 from ztix.zerotier import run as zerotier_run
 
@@ -90,12 +89,12 @@ async def route_server_drift(
     if deployer is None:
         report.unknown.append("route servers (no SSH key: set ZTIX_SSH_KEY or ZTIX_SSH_KEY_FILE)")
         return
-    configs = render_all(exchange, [p.model for p in repo.peers], templates)
-    targets = [Target.from_model(rs) for rs in exchange.route_servers]
+    renders = renderers(exchange, [p.model for p in repo.peers], templates)
+    targets = [Target.from_model(rs, exchange) for rs in exchange.route_servers]
 
     async def one(target: Target) -> None:
         try:
-            result = await deployer.status(target, configs[target.name])
+            result = await deployer.status(target, renders[target.name])
         except DeployError as exc:
             say(f"  unknown      {target.name}: {exc}")
             report.unknown.append(f"route server {target.name}")

@@ -7,9 +7,10 @@ validation fails loudly instead of producing an injectable config.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -244,6 +245,32 @@ def render_route_server(
         "peer_count": len(peers),
     }
     return env.get_template("bird/bird.conf.j2").render(context)
+
+
+def renderers(
+    exchange: Exchange, peers: Sequence[Peer], templates: TemplateSet | None = None
+) -> dict[str, Callable[[frozenset[str]], str]]:
+    """Route-server name -> its config as a function of the sessions held down on it.
+
+    The deployer learns the held sessions from each route server and renders with them; the
+    templates compile once for all route servers.
+    """
+    env = environment(templates)
+    ordered = sorted(peers, key=lambda p: p.asn)
+    return {
+        rs.name: functools.partial(_with_held, exchange, rs, ordered, env)
+        for rs in exchange.route_servers
+    }
+
+
+def _with_held(
+    exchange: Exchange,
+    rs: RouteServer,
+    peers: Sequence[Peer],
+    env: jinja2.Environment,
+    held: frozenset[str],
+) -> str:
+    return render_route_server(exchange, rs, peers, env, held)
 
 
 def render_all(

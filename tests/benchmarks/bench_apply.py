@@ -25,11 +25,13 @@ from asyncssh import read_private_key
 from tests.benchmarks.bench_zerotier import Server
 from tests.benchmarks.synth import peer_asn, synthetic_files
 from tests.lab import netns
-from tests.lab.daemons import Bird, wait_for
+from tests.lab.daemons import Bird, Daemon, wait_for
 from tests.lab.sshd import Sshd
+from tests.lab.topology import ROAS, slurm, vrps
 from ztix.cli import main as ztix_main
-from ztix.deploy import DeployResult, DeploySettings, SshDeployer, Target, deploy_all
+from ztix.deploy import DeploySettings, SshDeployer
 from ztix.loader import load_files
+from ztix.ports import DeployResult, Target
 from ztix.render import render_all
 
 RS = """\
@@ -97,7 +99,9 @@ def main() -> None:
         workdir = Path(tmp)
         sshd = Sshd(workdir / "ssh")
         api = Server()
-        birds: list[Bird] = []
+        birds: list[Daemon] = []
+        (workdir / "vrps.json").write_text(vrps(ROAS))
+        (workdir / "slurm.json").write_text(slurm())
         try:
             repo_dir = workdir / "repo"
             files = exchange_files(args.peers, 3, sshd, workdir, api.url)
@@ -118,8 +122,27 @@ def main() -> None:
                 (workdir / f"rs{n}").mkdir()
                 config = workdir / f"rs{n}" / "bird.conf"
                 config.write_text(f"router id 10.64.0.{n};\nprotocol device {{}}\n")
+                # Each route server's own RTR cache (the deploy health check needs RPKI ready).
+                birds.append(
+                    Daemon(
+                        ns,
+                        [
+                            "stayrtr",
+                            "-bind",
+                            "127.0.0.1:8323",
+                            "-cache",
+                            str(workdir / "vrps.json"),
+                            "-slurm",
+                            str(workdir / "slurm.json"),
+                            "-checktime=false",
+                            "-metrics.addr",
+                            "",
+                        ],
+                        workdir / f"stayrtr{n}.log",
+                    )
+                )
                 birds.append(Bird(ns, config, workdir, f"rs{n}"))
-            for bird in birds:
+            for bird in [b for b in birds if isinstance(b, Bird)]:
 
                 def up(b: Bird = bird) -> bool:
                     return "Daemon is up" in b.cmd("show", "status")
@@ -150,7 +173,8 @@ def main() -> None:
             print(f"no-op apply: {took:.2f} s (exit {code}); {zt_line}; " + "; ".join(rs_lines))
             key_settings = DeploySettings(health_settle=args.settle, confirm_timeout=60)
             deployer = SshDeployer(read_private_key(sshd.client_key_path), key_settings)
-            targets = {rs.name: Target.from_model(rs) for rs in _models(files)[0].route_servers}
+            exchange = _models(files)[0]
+            targets = {rs.name: Target.from_model(rs, exchange) for rs in exchange.route_servers}
             for label, names, changed in (
                 ("1 route server", ["rs1"], 11),
                 ("3 route servers", ["rs1", "rs2", "rs3"], 12),
@@ -158,9 +182,9 @@ def main() -> None:
                 path = f"peers/AS{peer_asn(changed)}.yaml"
                 files[path] = files[path].replace("ipv4: 100", "ipv4: 101")
                 configs = render_all(*_models(files))
-                jobs = [(targets[n], configs[n]) for n in names]
+                jobs = [(targets[n], _const(configs[n])) for n in names]
                 start = time.perf_counter()
-                results = asyncio.run(deploy_all(deployer, jobs, canary="rs1"))
+                results = asyncio.run(deployer.deploy_all(jobs, canary="rs1"))
                 took = time.perf_counter() - start
                 print(
                     f"deploy a one-peer change to {label}: {took:.2f} s "
@@ -182,15 +206,19 @@ def main() -> None:
                     f"({', '.join(f'{r.route_server} {r.action}' for r in results)})"
                 )
         finally:
-            for bird in birds:
-                bird.stop()
+            for daemon in birds:
+                daemon.stop()
             api.close()
             sshd.stop()
             netns.cleanup()
 
 
+def _const(text: str):  # type: ignore[no-untyped-def]
+    return lambda held: text
+
+
 async def _fan_out(deployer: SshDeployer, jobs: list[tuple[Target, str]]) -> list[DeployResult]:
-    return list(await asyncio.gather(*(deployer.deploy(t, c) for t, c in jobs)))
+    return list(await asyncio.gather(*(deployer.deploy(t, _const(c)) for t, c in jobs)))
 
 
 def _models(files: dict[str, str]):  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,20 +23,13 @@ import pytest
 from tests.birdtools import bird_parse, require
 from tests.fakes.zerotier_controller import FakeController
 from tests.lab import netns
-from tests.lab.daemons import Bird, wait_for
+from tests.lab.daemons import Bird, Daemon, wait_for
 from tests.lab.sshd import Sshd
-from tests.lab.topology import IX, PEERS, member_config, peer_file
+from tests.lab.topology import IX, PEERS, ROAS, member_config, peer_file, slurm, vrps
 from ztix.cli import main
-from ztix.deploy import (
-    DeployResult,
-    DeploySettings,
-    Hook,
-    SshDeployer,
-    Target,
-    deploy_all,
-    sha256,
-)
+from ztix.deploy import DeploySettings, Hook, SshDeployer, sha256
 from ztix.loader import load_files
+from ztix.ports import DeployResult, Render, RpkiCheck, Target
 from ztix.render import render_all, session_name
 
 pytestmark = pytest.mark.lab
@@ -110,8 +104,13 @@ MEMBERS = [
 ]
 
 
+def const(text: str) -> Render:
+    """A fixed config text, whatever sessions the route server holds down."""
+    return lambda held: text
+
+
 def deploy(lab: DeployLab, rs: str, text: str, **kw: Any) -> DeployResult:
-    return asyncio.run(lab.deployer(**kw).deploy(lab.targets[rs], text))
+    return asyncio.run(lab.deployer(**kw).deploy(lab.targets[rs], const(text)))
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +119,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
     require("bird")
     workdir = tmp_path_factory.mktemp("deploy")
     netns.cleanup()
-    daemons: list[Bird] = []
+    daemons: list[Daemon] = []
     sshd = Sshd(workdir / "ssh")
     try:
         lan = netns.Lan("dl")
@@ -132,6 +131,33 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
         targets: dict[str, Target] = {}
         lab = DeployLab(workdir, sshd, {}, targets, key)
         configs = lab.configs()
+        # An RTR cache on each route server's loopback, serving the lab's ROAs and, through
+        # SLURM, the sentinel: the deploy health check requires RPKI to be ready.
+        (workdir / "vrps.json").write_text(vrps(ROAS))
+        (workdir / "slurm.json").write_text(slurm())
+        for name in ("rs1", "rs2"):
+            daemons.append(
+                Daemon(
+                    ns[name],
+                    [
+                        "stayrtr",
+                        "-bind",
+                        "127.0.0.1:8323",
+                        "-cache",
+                        str(workdir / "vrps.json"),
+                        "-slurm",
+                        str(workdir / "slurm.json"),
+                        "-checktime=false",
+                        "-refresh",
+                        "2",
+                        "-protocol",
+                        "1",
+                        "-metrics.addr",
+                        "",
+                    ],
+                    workdir / f"stayrtr-{name}.log",
+                )
+            )
         for name in ("rs1", "rs2"):
             (workdir / name).mkdir()
             path = workdir / name / "bird.conf"
@@ -146,6 +172,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeployLab]:
                 sshd.host_key,
                 str(path),
                 str(lab.rs[name].socket),
+                RpkiCheck(("rtr1",), ("192.0.2.0/24", "2001:db8::/32", 64511)),
             )
         for asn in (64500, 64501):
             _, v4, _, _ = PEERS[asn]
@@ -229,7 +256,8 @@ def test_a_failing_health_check_is_undone_and_the_previous_file_restored(lab: De
     assert text != live
     result = deploy(lab, "rs1", text)
     assert result.action == "failed", result.steps
-    assert "sessions of unchanged peers went down" in result.detail
+    # seen down, or already back with a new "since" time: either way a reset, rolled back
+    assert re.search(r"sessions of unchanged peers (went down|were reset)", result.detail)
     assert "previous config file restored" in result.detail
     assert lab.live("rs1") == live
     assert "Router ID is 10.0.0.1" in lab.rs["rs1"].cmd("show", "status")
@@ -261,7 +289,7 @@ def test_a_host_key_mismatch_changes_nothing(lab: DeployLab) -> None:
     live = lab.live("rs2")
     other = lab.sshd.client_public  # a valid key, but not this server's
     target = Target(**{**lab.targets["rs2"].__dict__, "host_key": other})
-    result = asyncio.run(lab.deployer().deploy(target, lab.configs(extra_peer=True)["rs2"]))
+    result = asyncio.run(lab.deployer().deploy(target, const(lab.configs(extra_peer=True)["rs2"])))
     assert result.action == "failed"
     assert "is not the one pinned in ix.yaml; nothing was changed" in result.detail
     assert result.steps == []
@@ -308,8 +336,8 @@ def test_two_concurrent_applies_serialize(lab: DeployLab) -> None:
     async def both() -> list[DeployResult]:
         return list(
             await asyncio.gather(
-                lab.deployer(hook=recorder("one")).deploy(lab.targets["rs1"], one),
-                lab.deployer(hook=recorder("two")).deploy(lab.targets["rs1"], two),
+                lab.deployer(hook=recorder("one")).deploy(lab.targets["rs1"], const(one)),
+                lab.deployer(hook=recorder("two")).deploy(lab.targets["rs1"], const(two)),
             )
         )
 
@@ -345,8 +373,8 @@ def test_all_prepared_then_canary_then_the_rest(lab: DeployLab) -> None:
     configs = {
         k: v.replace("# Generated by", "# canary run\n# Generated by") for k, v in configs.items()
     }
-    jobs = [(lab.targets[n], configs[n]) for n in ("rs2", "rs1")]
-    results = asyncio.run(deploy_all(lab.deployer(hook=hook), jobs, canary="rs1"))
+    jobs = [(lab.targets[n], const(configs[n])) for n in ("rs2", "rs1")]
+    results = asyncio.run(lab.deployer(hook=hook).deploy_all(jobs, canary="rs1"))
     assert [(r.route_server, r.action) for r in results] == [
         ("rs1", "deployed"),
         ("rs2", "deployed"),
@@ -364,8 +392,8 @@ def test_a_route_server_that_refuses_its_config_stops_everything(lab: DeployLab)
     configs = lab.configs(extra_peer=True)
     good = configs["rs1"].replace("# Generated by", "# would be fine\n# Generated by")
     bad = configs["rs2"].replace("router id", "router idd")
-    jobs = [(lab.targets["rs1"], good), (lab.targets["rs2"], bad)]
-    results = asyncio.run(deploy_all(lab.deployer(), jobs, canary="rs1"))
+    jobs = [(lab.targets["rs1"], const(good)), (lab.targets["rs2"], const(bad))]
+    results = asyncio.run(lab.deployer().deploy_all(jobs, canary="rs1"))
     assert [(r.route_server, r.action) for r in results] == [("rs1", "skipped"), ("rs2", "failed")]
     assert "rs2 failed before any change" in results[0].detail
     assert {n: lab.live(n) for n in ("rs1", "rs2")} == before
@@ -378,10 +406,10 @@ def test_a_failed_canary_stops_the_rest(lab: DeployLab) -> None:
     # so its health check fails, it is rolled back, and rs2 is never changed.
     canary = lab.configs(extra_peer=True, router_id="10.0.0.99")["rs1"]
     other = lab.configs(extra_peer=True)["rs2"] + "# changed\n"
-    jobs = [(lab.targets["rs1"], canary), (lab.targets["rs2"], other)]
-    results = asyncio.run(deploy_all(lab.deployer(), jobs, canary="rs1"))
+    jobs = [(lab.targets["rs1"], const(canary)), (lab.targets["rs2"], const(other))]
+    results = asyncio.run(lab.deployer().deploy_all(jobs, canary="rs1"))
     assert [(r.route_server, r.action) for r in results] == [("rs1", "failed"), ("rs2", "skipped")]
-    assert "sessions of unchanged peers went down" in results[0].detail
+    assert re.search(r"sessions of unchanged peers (went down|were reset)", results[0].detail)
     assert "the canary rs1 failed" in results[1].detail
     assert {n: lab.live(n) for n in ("rs1", "rs2")} == before
     assert not Path(lab.targets["rs2"].config_path + ".ztix-new").exists()
@@ -394,12 +422,12 @@ def test_a_failed_canary_stops_the_rest(lab: DeployLab) -> None:
 
 def test_status_reports_drift_without_changing_anything(lab: DeployLab) -> None:
     live = lab.live("rs2")
-    status = asyncio.run(lab.deployer().status(lab.targets["rs2"], live))
+    status = asyncio.run(lab.deployer().status(lab.targets["rs2"], const(live)))
     assert status.action == "unchanged", status.detail
     edited = live + "# edited by hand on the server\n"
     Path(lab.targets["rs2"].config_path).write_text(edited)
     try:
-        status = asyncio.run(lab.deployer().status(lab.targets["rs2"], live))
+        status = asyncio.run(lab.deployer().status(lab.targets["rs2"], const(live)))
         assert (status.action, status.detail) == ("would-deploy", "the deployed config differs")
         assert lab.live("rs2") == edited
     finally:
