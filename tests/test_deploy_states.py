@@ -24,6 +24,7 @@ from ztix.birdtext import (
     roa_state,
     route_count,
     rpki_problems,
+    was_reset,
 )
 from ztix.deploy.change import Change
 from ztix.deploy.ssh import DeploySettings, sha256
@@ -80,6 +81,29 @@ def test_protocol_rows_in_both_time_formats() -> None:
     assert established_since(short) == {"AS1_a_v4": "11:05:31.581"}
     assert established_since(long_ms) == {"AS1_a_v4": "2026-12-01 10:53:28.123"}
     assert limit_tripped(long_ms) == {"AS2_b_v4"}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "reset"),
+    [
+        ("2026-12-01 11:39:05.118", "2026-12-01 11:39:05.117", False),  # BIRD's print jitter
+        ("2026-12-01 11:39:05.118", "2026-12-01 11:39:05.118", False),
+        ("2026-12-01 11:39:05.118", "2026-12-01 11:41:00.002", True),  # down and back
+        ("2026-11-30 23:59:59.990", "2026-12-01 00:00:30.000", True),
+        ("11:39:05", "2026-12-01 11:39:05.917", False),  # the format changed with the deploy
+        ("11:39:05.118", "11:39:05", False),
+        ("11:39:05.118", "11:40:05.118", True),
+        ("23:59:59.500", "00:00:00.100", False),  # across midnight, time of day only
+        ("23:59:50.000", "00:00:20.000", True),
+        ("10:00:00.000", "09:59:59.999", False),
+        ("Nov01", "Nov01", False),  # a format not understood: only a change counts
+        ("Nov01", "Dec01", True),
+    ],
+)
+def test_a_reset_is_a_later_since_not_a_different_string(
+    before: str, after: str, reset: bool
+) -> None:
+    assert was_reset(before, after) is reset
 
 
 def test_held_sessions_are_read_from_the_config_they_were_rendered_into() -> None:

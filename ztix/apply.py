@@ -25,6 +25,7 @@ from ztix.ports import (
     ZeroTierProvider,
 )
 from ztix.render import renderers
+from ztix.report import held_line
 from ztix.templateset import TemplateSet
 from ztix.zerotier import run as zerotier_run
 from ztix.zerotier.reconcile import desired_members
@@ -125,6 +126,8 @@ async def run_apply(
                 f"{result.route_server}: {result.action}"
                 + (f" ({result.detail})" if result.detail else "")
             )
+            if (held := held_line(result)) is not None:
+                progress(f"  {held}")
             if not result.ok:
                 report.failures.append(f"{result.route_server}: {result.detail}")
 

@@ -6,6 +6,7 @@ plan (a diff per protocol block, so a 2,000-member plan stays linear) and status
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -134,6 +135,37 @@ def established_since(show_protocols: str) -> dict[str, str]:
         for name, row in protocol_rows(show_protocols).items()
         if row.kind == "BGP" and "Established" in row.info
     }
+
+
+# BIRD keeps protocol times on a monotonic clock and converts them to wall time when it prints
+# them, so the same moment can print a millisecond apart; and the time format may change with a
+# reconfigure (`timeformat protocol`). A reset moves the time to the reconfigure or later.
+RESET_TOLERANCE = 1.5  # seconds; more than the rounding of a format without milliseconds
+_SINCE = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2}):(\d{2}(?:\.\d+)?)$")
+_DAY = 86400.0
+
+
+def _moment(since: str) -> tuple[datetime.date | None, float] | None:
+    match = _SINCE.match(since.strip())
+    if not match:
+        return None
+    day, hours, minutes, seconds = match.groups()
+    of_day = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    return (datetime.date.fromisoformat(day) if day else None), of_day
+
+
+def was_reset(before: str, after: str) -> bool:
+    """Whether a session's "since" moved on between two `show protocols` (it went down and came
+    back), tolerating BIRD's print jitter and a change of time format. A time BIRD printed in a
+    form not recognised counts as a reset only if the text changed."""
+    old, new = _moment(before), _moment(after)
+    if old is None or new is None:
+        return before != after
+    if old[0] is not None and new[0] is not None:
+        delta = (new[0] - old[0]).days * _DAY + new[1] - old[1]
+    else:  # time of day only: the nearest way round midnight
+        delta = (new[1] - old[1] + _DAY / 2) % _DAY - _DAY / 2
+    return delta > RESET_TOLERANCE
 
 
 def limit_tripped(show_protocols: str) -> set[str]:

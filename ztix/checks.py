@@ -199,3 +199,14 @@ def _peer(
                 f"{limit} is above the exchange's ceiling of {ceiling}",
                 "ask the IX admins if you really announce that many prefixes",
             )
+    # Overrides combine with the exchange's timers: the result must still keep the keepalive
+    # at most a third of the hold time (RFC 4271 section 10), or the session flaps.
+    hold = peer.bgp.hold_time or exchange.bgp.hold_time
+    keepalive = peer.bgp.keepalive_time or exchange.bgp.keepalive_time
+    if (peer.bgp.hold_time or peer.bgp.keepalive_time) and keepalive * 3 > hold:
+        field = "keepalive_time" if peer.bgp.keepalive_time else "hold_time"
+        yield located.problem(
+            ("bgp", field),
+            f"keepalive {keepalive} s is more than a third of hold time {hold} s",
+            "set bgp.keepalive_time to at most a third of bgp.hold_time (RFC 4271 section 10)",
+        )

@@ -77,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
         _repo(q)
         _command(q, "zerotier:run")
 
+    p = sub.add_parser("rs", help="route-server operations")
+    rs_sub = p.add_subparsers(dest="rs_command", required=True, metavar="ACTION")
+    q = rs_sub.add_parser(
+        "enable", help="lift the max-prefix hold of a member (after it fixed its announcements)"
+    )
+    _repo(q)
+    q.add_argument("member", help="the member's ASN, e.g. AS64500")
+    q.add_argument("--route-server", help="only this route server (default: all)")
+    _command(q, "rs:enable")
+
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8081)

@@ -18,6 +18,7 @@ from ztix.errors import EXIT_DRIFT, EXIT_OK, EXIT_UNKNOWN, AdapterError, Credent
 from ztix.loader import Repository
 from ztix.ports import DeployError, RouteServerDeployer, Target, ZeroTierProvider
 from ztix.render import renderers
+from ztix.report import held_line
 from ztix.templateset import TemplateSet
 from ztix.zerotier import run as zerotier_run
 
@@ -107,5 +108,7 @@ async def route_server_drift(
         else:
             say(f"  unknown      {target.name}: {result.detail}")
             report.unknown.append(f"route server {target.name}")
+        if (held := held_line(result)) is not None:
+            say(f"  held         {held}")
 
     await asyncio.gather(*(one(t) for t in targets))

@@ -216,6 +216,9 @@ def render_route_server(
         "limit": {
             "kind": "receive" if policy.max_prefix_counts == "received" else "import",
             "action": policy.max_prefix_action,
+            # BIRD waits `error wait time` before restarting a session its limit shut down,
+            # doubling it for each repeat (BIRD user's guide, BGP: error wait time).
+            "restart_wait": policy.max_prefix_restart_minutes * 60,
         },
         "transit_free": ", ".join(str(a) for a in sorted(set(policy.transit_free_asns))),
         "blackhole_v4": str(hop.ipv4) if propagate and hop.ipv4 else "",

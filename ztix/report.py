@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ztix.plan import BlockDiff, ConfigDiff, Plan
+from ztix.ports import DeployResult
 from ztix.templateset import TemplateSet, shipped
 
 # A forge comment holds at most 65,536 characters (GitHub); the diffs get this much of it and
@@ -29,6 +30,18 @@ def sessions_line(config: ConfigDiff) -> str:
         if names:
             parts.append(f"{verb} {len(names)} session{'s' if len(names) != 1 else ''}")
     return "; ".join(parts) or "no session is reset (filter changes reload without a reset)"
+
+
+def held_line(result: DeployResult) -> str | None:
+    """The sessions a route server keeps down for max-prefix, and how to lift each member's."""
+    if not result.held:
+        return None
+    members = sorted({name.split("_", 1)[0] for name in result.held}, key=lambda a: int(a[2:]))
+    lift = "; ".join(f"ztix rs enable {asn}" for asn in members)
+    return (
+        f"{result.route_server}: held down after exceeding max-prefix: {', '.join(result.held)} "
+        f"(once the member has fixed its announcements: {lift})"
+    )
 
 
 def plan_counts(plan: Plan) -> dict[str, str]:

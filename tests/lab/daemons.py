@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from tests.procs import stop
+from ztix.birdroutes import Route, by_prefix, parse_routes
 
 T = TypeVar("T")
 
@@ -82,19 +83,9 @@ class Bird(Daemon):
             "all": out,
         }
 
-    def routes(self, *args: str) -> dict[str, str]:
-        """prefix -> the text of its entry, from `show route ... all`."""
-        out = self.cmd("show", "route", *args, "all")
-        entries: dict[str, str] = {}
-        current = None
-        for line in out.splitlines():
-            match = re.match(r"^([0-9a-f.:]+/\d+)\s", line)
-            if match:
-                current = match.group(1)
-                entries[current] = line + "\n"
-            elif current and line.startswith(("\t", " ")):
-                entries[current] += line + "\n"
-        return entries
+    def routes(self, *args: str) -> dict[str, Route]:
+        """prefix -> its primary route, from `show route ... all` (BIRD 2 or 3 spelling)."""
+        return by_prefix(parse_routes(self.cmd("show", "route", *args, "all")))
 
 
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float = 30, step: float = 0.2) -> T:

@@ -118,5 +118,8 @@ class Lan:
         for address in addresses:
             extra = ["nodad"] if ":" in address else []
             self.exec_in(ns, "ip", "addr", "add", address, "dev", "eth0", *extra)
+        # No duplicate address detection, for the link-local address too: a tentative fe80::
+        # would be missing when BGP starts (members send it as a second IPv6 next hop).
+        self.exec_in(ns, "sysctl", "-qw", "net.ipv6.conf.eth0.accept_dad=0")
         self.exec_in(ns, "ip", "link", "set", "eth0", "up")
         return ns

@@ -37,7 +37,7 @@ policy:
   allow_documentation_asns: true
 """
 PEERS = {
-    64500: ("a000000001", "10.0.0.10", "fd00:1::10", "ipv4: 20\n  ipv6: 20"),
+    64500: ("a000000001", "10.0.0.10", "fd00:1::10", "ipv4: 40\n  ipv6: 20"),
     64501: ("a000000002", "10.0.0.11", "fd00:1::11", "ipv4: 20\n  ipv6: 20"),
     64502: ("a000000003", "10.0.0.12", None, "ipv4: 3"),
 }
@@ -108,6 +108,7 @@ protocol static s4 {{
 protocol bgp rs4 {{
   local {v4} as {asn};
   neighbor 10.0.0.1 as 64511;
+  local role rs_client;
   connect delay time 1;
   ipv4 {{ import all; export where proto = "s4"; }};
 }}

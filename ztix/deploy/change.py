@@ -41,6 +41,7 @@ from ztix.birdtext import (
     roa_state,
     route_count,
     rpki_problems,
+    was_reset,
 )
 from ztix.deploy.ssh import Remote, flat, read, sha256, why, write
 from ztix.ports import DeployError, DeployResult, Render
@@ -227,7 +228,7 @@ class Change:
                     f"{remote.target.name}: sessions of unchanged peers went down: "
                     f"{', '.join(down)}"
                 )
-            reset = [name for name, since in watched.items() if up[name] != since]
+            reset = [name for name, since in watched.items() if was_reset(since, up[name])]
             if reset:
                 raise DeployError(
                     f"{remote.target.name}: sessions of unchanged peers were reset (and came "

@@ -262,8 +262,10 @@ class Policy(Strict):
     max_prefix_action: Literal["disable", "block", "restart"] = Field(
         default="disable",
         description="over max-prefix: disable (the session stays down until `ztix rs enable`), "
-        "block (keep the session, take no more routes) or restart (BIRD restarts it)",
+        "block (keep the session, take no more routes) or restart (after "
+        "max_prefix_restart_minutes, doubling on each repeat up to four times that)",
     )
+    max_prefix_restart_minutes: Annotated[Int, Field(ge=1, le=1440)] = 5
     max_prefix_counts: Literal["received", "accepted"] = Field(
         default="received",
         description="what the limit counts: every route received (BIRD `receive limit`, a leak "
