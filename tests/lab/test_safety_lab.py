@@ -157,29 +157,52 @@ def test_a_session_over_its_limit_stays_down_across_deploys_until_lifted(
     assert "Held down" not in lab.config.read_text()
 
 
-def test_a_member_that_vanishes_silently_stops_being_exported_within_its_hold_time(
-    tmp_path: Path,
+BFD_MEMBER = """
+protocol bfd {
+  interface "*" { min rx interval 300 ms; min tx interval 300 ms; multiplier 3; };
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("bgp", "bound"),
+    [("", 15 + 2), ("bgp:\n  bfd: true\n", 3)],
+    ids=["hold-time-15s", "bfd"],
+)
+def test_a_member_that_vanishes_silently_stops_being_exported_within_the_bound(
+    tmp_path: Path, bgp: str, bound: float
 ) -> None:
+    """The default hold time (15 s) bounds how long a vanished member's routes stay exported;
+    with BFD (members run it too) about a second."""
     netns.require_lab()
     require("bird")
     require("stayrtr")
-    lab = LabExchange(tmp_path, "lv", bgp="bgp:\n  hold_time: 6\n  keepalive_time: 2\n")
+    lab = LabExchange(tmp_path, "lv", bgp=bgp)
     try:
         lab.start_rtr()
         member_files(lab)
         assert lab.deploy() == 0
-        start_members(lab, {UNKNOWN: ""}, ["23.8.0.0/24"])
+        m1 = announcer(64500, M1[2], {UNKNOWN: ""})
+        if bgp:  # the member side of BFD, as the README tells members
+            m1 = m1.replace("  rs client;\n", "  rs client;\n  bfd on;\n") + BFD_MEMBER
+        lab.member(64501, M2[2], RECEIVER.format(asn=64501, v4=M2[2]))
+        lab.member(64500, M1[2], m1)
         wait_for("sessions up", lambda: established(lab, M1, M2), timeout=60)
         wait_for("m1's route at m2", lambda: UNKNOWN in at_m2(lab), timeout=30)
+        if bgp:
+            sessions = lab.rs.cmd("show", "bfd", "sessions")
+            assert "10.0.0.10" in sessions and "Up" in sessions, sessions
+        time.sleep(1)
         # m1's node disappears: its interface goes down in its own namespace, so nothing (no
         # TCP reset, no BGP notification) ever reaches the route server.
         cut = time.monotonic()
         netns.run(
             "ip", "netns", "exec", f"{netns.PREFIX}lv-m0", "ip", "link", "set", "eth0", "down"
         )
-        wait_for("m1's route gone at m2", lambda: UNKNOWN not in at_m2(lab), timeout=30, step=0.1)
+        wait_for("m1's route gone at m2", lambda: UNKNOWN not in at_m2(lab), timeout=40, step=0.1)
         took = time.monotonic() - cut
-        assert took < 6 + 2, f"the route outlived its member by {took:.1f} s (hold time 6 s)"
+        print(f"liveness ({'bfd' if bgp else 'hold time 15 s'}): withdrawn after {took:.2f} s")
+        assert took < bound, f"the route outlived its member by {took:.1f} s (bound {bound} s)"
     finally:
         lab.close()
 
