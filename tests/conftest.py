@@ -35,6 +35,14 @@ def repo_files(
     return files
 
 
+def write_repo(root: Path, files: dict[str, str]) -> Path:
+    """Write repository files (path -> text) under `root`; returns `root`."""
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
 @pytest.fixture
 def make_repo() -> Callable[..., dict[str, str]]:
     """Factory for modified copies of the test repository."""

@@ -27,8 +27,8 @@ from ztix.birdtext import (
     was_reset,
 )
 from ztix.deploy.change import Change
-from ztix.deploy.ssh import DeploySettings, sha256
-from ztix.ports import DeployError, DeployResult, RpkiCheck, Target
+from ztix.deploy.ssh import sha256
+from ztix.ports import DeployError, DeployResult, DeploySettings, RpkiCheck, Target
 
 REPLIES: dict[str, dict[str, str]] = json.loads(
     (Path(__file__).parent / "data" / "birdc" / "replies.json").read_text()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Edit, repo_files
+from tests.conftest import Edit, repo_files, write_repo
 from tests.test_validation_errors import P, peer
 from ztix.cli import main
 from ztix.errors import ValidationFailed
@@ -624,13 +624,6 @@ def test_an_alias_bomb_is_refused_fast_and_small() -> None:
 
 
 # ---------------------------------------------------------------------- entries on disk
-
-
-def write_repo(root: Path, files: dict[str, str]) -> Path:
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
 
 
 def validate(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:

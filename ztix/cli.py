@@ -28,6 +28,24 @@ def _command(p: argparse.ArgumentParser, target: str) -> None:
     p.set_defaults(target=target)
 
 
+def _rs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ztix rs ...`: operations on the route servers beyond apply."""
+    p = sub.add_parser("rs", help="route-server operations")
+    rs_sub = p.add_subparsers(dest="rs_command", required=True, metavar="ACTION")
+    q = rs_sub.add_parser(
+        "enable", help="lift the max-prefix hold of a member (after it fixed its announcements)"
+    )
+    _repo(q)
+    q.add_argument("member", help="the member's ASN, e.g. AS64500")
+    q.add_argument("--route-server", help="only this route server (default: all)")
+    _command(q, "rs:enable")
+    q = rs_sub.add_parser(
+        "slurm", help="print the SLURM file (RFC 8416) that makes RTR caches serve the sentinel ROA"
+    )
+    _repo(q)
+    _command(q, "rs:slurm")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -77,15 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         _repo(q)
         _command(q, "zerotier:run")
 
-    p = sub.add_parser("rs", help="route-server operations")
-    rs_sub = p.add_subparsers(dest="rs_command", required=True, metavar="ACTION")
-    q = rs_sub.add_parser(
-        "enable", help="lift the max-prefix hold of a member (after it fixed its announcements)"
-    )
-    _repo(q)
-    q.add_argument("member", help="the member's ASN, e.g. AS64500")
-    q.add_argument("--route-server", help="only this route server (default: all)")
-    _command(q, "rs:enable")
+    _rs_commands(sub)
 
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")

@@ -20,6 +20,20 @@ DeployAction = Literal["unchanged", "deployed", "failed", "skipped", "would-depl
 Render = Callable[[frozenset[str]], str]
 
 
+@dataclass(frozen=True)
+class DeploySettings:
+    """Timing and bounds of a deploy; these defaults are the only ones (ztix.settings reads
+    each from ZTIX_<NAME> with this default)."""
+
+    connect_timeout: float = 10.0
+    command_timeout: float = 60.0
+    confirm_timeout: int = 60  # BIRD undoes the reconfigure after this many seconds
+    health_settle: float = 5.0  # watch unchanged sessions this long before confirming
+    lock_wait: int = 300  # wait this long for another apply's deploy to finish
+    reconfigure_wait: float = 60.0  # bound on BIRD finishing a reconfiguration in the background
+    rpki_wait: float = 30.0  # bound on the RTR sessions coming up and loading ROAs
+
+
 class DeployError(AdapterError):
     """A deploy step failed; the message says which and what state the server is left in."""
 

@@ -9,11 +9,13 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ztix.errors import SettingsError
+from ztix.ports import DeploySettings
 
 if TYPE_CHECKING:
     import asyncssh
 
 S = TypeVar("S", bound=BaseSettings)
+_DEPLOY = DeploySettings()
 
 
 def load_settings(cls: type[S], prefix: str) -> S:
@@ -45,11 +47,25 @@ class Settings(BaseSettings):
     zerotier_give_up: float = Field(default=20.0, gt=0, le=600)
     ssh_key: SecretStr | None = None
     ssh_key_file: Path | None = None
-    bird_confirm_timeout: int = Field(default=60, ge=10, le=3600)
-    health_settle: float = Field(default=5.0, ge=0, le=600)
-    deploy_lock_wait: int = Field(default=300, ge=0, le=3600)
+    # Deploy timings; their defaults live in DeploySettings (one place).
+    bird_confirm_timeout: int = Field(default=_DEPLOY.confirm_timeout, ge=10, le=3600)
+    health_settle: float = Field(default=_DEPLOY.health_settle, ge=0, le=600)
+    deploy_lock_wait: int = Field(default=_DEPLOY.lock_wait, ge=0, le=3600)
+    reconfigure_wait: float = Field(default=_DEPLOY.reconfigure_wait, gt=0, le=3600)
+    rpki_wait: float = Field(default=_DEPLOY.rpki_wait, gt=0, le=3600)
     # 4 in flight measured best against a controller on the same 2-core machine (bench_zerotier)
     zerotier_concurrency: int = Field(default=4, ge=1, le=64)
+
+    def deploy_settings(self) -> DeploySettings:
+        """The deploy's timings and bounds from these settings."""
+        return DeploySettings(
+            connect_timeout=self.http_timeout,
+            confirm_timeout=self.bird_confirm_timeout,
+            health_settle=self.health_settle,
+            lock_wait=self.deploy_lock_wait,
+            reconfigure_wait=self.reconfigure_wait,
+            rpki_wait=self.rpki_wait,
+        )
 
     def has_zerotier_token(self) -> bool:
         """Whether a ZeroTier token is configured (without reading a token file)."""

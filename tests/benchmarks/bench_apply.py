@@ -29,9 +29,9 @@ from tests.lab.daemons import Bird, Daemon, wait_for
 from tests.lab.sshd import Sshd
 from tests.lab.topology import ROAS, slurm, vrps
 from ztix.cli import main as ztix_main
-from ztix.deploy import DeploySettings, SshDeployer
+from ztix.deploy import SshDeployer
 from ztix.loader import load_files
-from ztix.ports import DeployResult, Target
+from ztix.ports import DeployResult, DeploySettings, Target
 from ztix.render import render_all
 
 RS = """\

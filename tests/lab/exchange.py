@@ -4,7 +4,9 @@ RTR cache that can start late or restart, and member routers whose every route i
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import io
 import os
 import re
 import time
@@ -14,7 +16,7 @@ from pathlib import Path
 from tests.lab import netns
 from tests.lab.daemons import Bird, Daemon, wait_for
 from tests.lab.sshd import Sshd
-from tests.lab.topology import ROAS, slurm, vrps
+from tests.lab.topology import ROAS, vrps
 from ztix.cli import main
 
 IX = """\
@@ -126,10 +128,13 @@ class LabExchange:
         self.socket = workdir / "rs1.ctl"
         self.vrp_file = workdir / "vrps.json"
         self.vrp_file.write_text(vrps(ROAS))
-        (workdir / "slurm.json").write_text(slurm())
         self.bgp, self.policy = bgp, policy
         self.tag = tag
         self.write_ix()
+        # The sentinel ROA, as the operator's manual sets it up: `ztix rs slurm` > the cache's file.
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            assert main(["rs", "slurm", "--repo", str(self.repo)]) == 0
+        (workdir / "slurm.json").write_text(out.getvalue())
         self.config.write_text("router id 10.0.0.1;\nprotocol device {}\n")  # Debian's role
         self.rs = Bird(self.rs_ns, self.config, workdir, "rs1")
         self.daemons.append(self.rs)

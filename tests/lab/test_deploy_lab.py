@@ -28,9 +28,9 @@ from tests.lab.sshd import Sshd
 from tests.lab.topology import IX, PEERS, ROAS, member_config, peer_file, slurm, vrps
 from ztix.birdtext import was_reset
 from ztix.cli import main
-from ztix.deploy import DeploySettings, Hook, SshDeployer, sha256
+from ztix.deploy import Hook, SshDeployer, sha256
 from ztix.loader import load_files
-from ztix.ports import DeployResult, Render, RpkiCheck, Target
+from ztix.ports import DeployResult, DeploySettings, Render, RpkiCheck, Target
 from ztix.render import render_all, session_name
 
 pytestmark = pytest.mark.lab

@@ -6,6 +6,7 @@ import json
 
 from ztix.loader import load_files
 from ztix.render import render_all
+from ztix.sentinel import slurm as sentinel_slurm
 
 RS_ASN = 64511
 IX = """\
@@ -74,19 +75,9 @@ def vrps(roas: list[tuple[str, int, int]]) -> str:
     )
 
 
-def slurm(asn: int = RS_ASN) -> str:
-    """The SLURM file (RFC 8416) that adds ZT-IX's sentinel ROAs to what the RTR cache serves."""
-    assertions = [
-        {"asn": asn, "prefix": "192.0.2.0/24", "maxPrefixLength": 24, "comment": "ZT-IX sentinel"},
-        {"asn": asn, "prefix": "2001:db8::/32", "maxPrefixLength": 32, "comment": "ZT-IX sentinel"},
-    ]
-    return json.dumps(
-        {
-            "slurmVersion": 1,
-            "validationOutputFilters": {"prefixFilters": [], "bgpsecFilters": []},
-            "locallyAddedAssertions": {"prefixAssertions": assertions, "bgpsecAssertions": []},
-        }
-    )
+def slurm(files: dict[str, str] | None = None) -> str:
+    """The SLURM file (RFC 8416) `ztix rs slurm` prints for the lab exchange: the sentinel."""
+    return sentinel_slurm(load_files(files or lab_files()).exchange.model)
 
 
 ROAS = [

@@ -50,17 +50,9 @@ def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
 
 def build_deployer(settings: Settings, *, required: bool) -> SshDeployer | None:
     """The SSH deployer with the key from the environment (None in a dry run without one)."""
-    from ztix.deploy import DeploySettings, SshDeployer  # noqa: PLC0415
+    from ztix.deploy import SshDeployer  # noqa: PLC0415
 
     key = settings.require_ssh_key() if required else settings.ssh_key_value()
     if key is None:
         return None
-    return SshDeployer(
-        key,
-        DeploySettings(
-            connect_timeout=settings.http_timeout,
-            confirm_timeout=settings.bird_confirm_timeout,
-            health_settle=settings.health_settle,
-            lock_wait=settings.deploy_lock_wait,
-        ),
-    )
+    return SshDeployer(key, settings.deploy_settings())

@@ -1,4 +1,5 @@
-"""`ztix rs enable AS<asn>`: lift a max-prefix hold, after the member has fixed its announcements.
+"""`ztix rs enable AS<asn>`: lift a max-prefix hold, after the member has fixed its announcements;
+`ztix rs slurm`: the SLURM file for the RTR caches (the sentinel ROA, ztix.sentinel).
 
 A session that exceeded its max-prefix limit stays down across deploys (ztix.deploy.change);
 this deploys the route servers with that member's sessions no longer held, through the same
@@ -61,3 +62,12 @@ async def _enable(args: argparse.Namespace) -> int:
         if still:
             print(f"  still held: {', '.join(still)}", file=sys.stderr)
     return EXIT_OK if all(r.ok for r in results) else EXIT_PARTIAL
+
+
+def slurm(args: argparse.Namespace) -> int:
+    """Print the SLURM document with the exchange's sentinel ROAs."""
+    from ztix.loader import load  # noqa: PLC0415
+    from ztix.sentinel import slurm as document  # noqa: PLC0415
+
+    sys.stdout.write(document(load(args.repo).exchange.model))
+    return EXIT_OK

@@ -2,10 +2,10 @@
 
 `SshDeployer` (deployer.py) orchestrates the route servers; `Change` (change.py) is one route
 server's prepare/commit state machine; ssh.py is the SSH plumbing. The types the deployer
-speaks (Target, DeployResult, DeployError, Render) belong to its port, ztix.ports.
+speaks (Target, DeployResult, DeployError, DeploySettings, Render) belong to its port, ztix.ports.
 """
 
 from ztix.deploy.deployer import Hook, SshDeployer
-from ztix.deploy.ssh import DeploySettings, sha256
+from ztix.deploy.ssh import sha256
 
-__all__ = ["DeploySettings", "Hook", "SshDeployer", "sha256"]
+__all__ = ["Hook", "SshDeployer", "sha256"]

@@ -17,8 +17,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequen
 import asyncssh
 
 from ztix.deploy.change import Change
-from ztix.deploy.ssh import DeploySettings, Remote, RemoteLock, connect, why
-from ztix.ports import DeployError, DeployResult, Render, Target
+from ztix.deploy.ssh import Remote, RemoteLock, connect, why
+from ztix.ports import DeployError, DeployResult, DeploySettings, Render, Target
 
 Hook = Callable[[str, str], Awaitable[None]]  # (route server, step)
 

@@ -6,25 +6,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import shlex
-from dataclasses import dataclass
 from typing import Any
 
 import asyncssh
 
-from ztix.ports import DeployError, Target
-
-
-@dataclass(frozen=True)
-class DeploySettings:
-    """Timing and bounds of a deploy (the CLI builds them from ZTIX_* settings)."""
-
-    connect_timeout: float = 10.0
-    command_timeout: float = 60.0
-    confirm_timeout: int = 60  # BIRD undoes the reconfigure after this many seconds
-    health_settle: float = 3.0  # watch unchanged sessions this long before confirming
-    lock_wait: int = 120  # wait this long for another apply's deploy to finish
-    reconfigure_wait: float = 60.0  # bound on BIRD finishing a reconfiguration in the background
-    rpki_wait: float = 30.0  # bound on the RTR sessions coming up and loading ROAs
+from ztix.ports import DeployError, DeploySettings, Target
 
 
 def sha256(text: str) -> str:
