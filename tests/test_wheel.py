@@ -3,7 +3,9 @@ made by `ztix init`, every command run from a directory outside the checkout."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.birdtools import assert_bird_accepts
 from tests.gitrepo import git
 from tests.procs import stop
 
@@ -51,6 +54,16 @@ def run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # Built from the files git would ship (tracked, or new and not ignored), as from a clean
+    # checkout: a stale build/ directory in a developer's tree must not leak into the wheel.
+    source = ROOT
+    if (ROOT / ".git").exists():
+        source = tmp_path_factory.mktemp("source")
+        listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        for name in filter(None, listed.split("\0")):
+            if (ROOT / name).is_file():
+                (source / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, source / name)
     # --no-build-isolation: the build backend is the one already installed (no second download).
     run(
         sys.executable,
@@ -62,7 +75,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "--no-build-isolation",
         "-w",
         out,
-        ROOT,
+        source,
         cwd=out,
     )
     found = sorted(out.glob("ztix-*.whl"))
@@ -149,6 +162,10 @@ def test_a_data_only_repository_runs_every_command(venv: Path, data_repo: Path) 
     assert "templates: bird: shipped with ztix" in out
     config = (data_repo.parent / "out" / "rs1" / "bird.conf").read_text()
     assert "protocol bgp AS206000_aa00000010_v4" in config
+    # the installed BIRD accepts what the installed templates render
+    assert_bird_accepts(config)
+    slurm = json.loads(run(ztix, "rs", "slurm", cwd=data_repo))
+    assert slurm["locallyAddedAssertions"]["prefixAssertions"][0]["prefix"] == "192.0.2.0/24"
     plan = run(ztix, "plan", "--base", "main", "--format", "markdown", cwd=data_repo)
     assert "AS206000" in plan and "added" in plan
     dry = run(ztix, "apply", "--dry-run", cwd=data_repo)
