@@ -24,7 +24,7 @@ from ztix.ports import (
     Target,
     ZeroTierProvider,
 )
-from ztix.render import renderers
+from ztix.render import repository_renderers
 from ztix.report import held_line
 from ztix.templateset import TemplateSet
 from ztix.zerotier import run as zerotier_run
@@ -108,7 +108,7 @@ async def run_apply(
         )
 
     if do_rs:
-        renders = renderers(exchange, peers, templates)
+        renders = repository_renderers(repo, templates)
         jobs = [
             (Target.from_model(rs, exchange), renders[rs.name]) for rs in exchange.route_servers
         ]

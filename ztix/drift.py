@@ -17,7 +17,7 @@ from typing import Literal
 from ztix.errors import EXIT_DRIFT, EXIT_OK, EXIT_UNKNOWN, AdapterError, CredentialsRejected
 from ztix.loader import Repository
 from ztix.ports import DeployError, RouteServerDeployer, Target, ZeroTierProvider
-from ztix.render import renderers
+from ztix.render import repository_renderers
 from ztix.report import held_line
 from ztix.templateset import TemplateSet
 from ztix.zerotier import run as zerotier_run
@@ -90,7 +90,7 @@ async def route_server_drift(
     if deployer is None:
         report.unknown.append("route servers (no SSH key: set ZTIX_SSH_KEY or ZTIX_SSH_KEY_FILE)")
         return
-    renders = renderers(exchange, [p.model for p in repo.peers], templates)
+    renders = repository_renderers(repo, templates)
     targets = [Target.from_model(rs, exchange) for rs in exchange.route_servers]
 
     async def one(target: Target) -> None:

@@ -8,7 +8,7 @@ import git
 
 from ztix.errors import ZtixError
 from ztix.templateset import TEMPLATES_DIR, TemplateError
-from ztix.tree import DATA_DIRS, EXCHANGE_FILE, READ_LIMIT, Entry, NotAFile
+from ztix.tree import DATA_DIRS, EXCHANGE_FILE, READ_LIMIT, Entry, NotAFile, read_limit
 
 # git tree entry modes (git's index-format documentation).
 _REGULAR = (0o100644, 0o100755)
@@ -48,14 +48,14 @@ def _item(tree: git.Tree, path: str) -> git.objects.base.IndexObject | None:
     return found
 
 
-def _entry(item: git.objects.base.IndexObject) -> Entry:
+def _entry(item: git.objects.base.IndexObject, limit: int = READ_LIMIT) -> Entry:
     if isinstance(item, git.Tree):
         return NotAFile("directory")
     if isinstance(item, git.Blob):
         if item.mode == _SYMLINK:
             return NotAFile("symbolic link")
         if item.mode in _REGULAR:
-            data: bytes = item.data_stream.read(READ_LIMIT + 1)
+            data: bytes = item.data_stream.read(limit + 1)
             return data
     if isinstance(item, git.Submodule):
         return NotAFile("submodule")
@@ -76,7 +76,8 @@ def tree_files(tree: git.Tree, base: str = "") -> dict[str, Entry]:
             files[name] = _entry(folder)
             continue
         for item in folder:
-            files[f"{name}/{item.name}"] = _entry(item)
+            relative = f"{name}/{item.name}"
+            files[relative] = _entry(item, read_limit(relative))
     return files
 
 

@@ -1,4 +1,4 @@
-"""Read `ix.yaml` and `peers/*.yaml` into models; the only module that reads YAML.
+"""Read `ix.yaml`, `peers/*.yaml` and `irr/*.yaml` into models; the only module that reads YAML.
 
 `load_files` is pure (relative path -> entry in, `Repository` out), so the same code loads the
 working tree, a git revision or a test fixture. It can be handed anything a stranger's pull
@@ -19,16 +19,36 @@ from pydantic_core import ErrorDetails
 
 from ztix.checks import check_repository
 from ztix.errors import Problem, ValidationFailed
-from ztix.models import Exchange, Peer
-from ztix.tree import EXCHANGE_FILE, PEERS_DIR, Entry, Files, NotAFile, read_tree
+from ztix.irrchecks import check_irr
+from ztix.models import Exchange, IrrData, Peer
+from ztix.tree import (
+    EXCHANGE_FILE,
+    IRR_DIR,
+    IRR_READ_LIMIT,
+    PEERS_DIR,
+    Entry,
+    Files,
+    NotAFile,
+    read_tree,
+)
 from ztix.yamlsource import Loc, YamlDocument, parse_yaml
 
-__all__ = ["EXCHANGE_FILE", "PEERS_DIR", "Located", "Repository", "load", "load_files"]
+__all__ = [
+    "EXCHANGE_FILE",
+    "IRR_DIR",
+    "PEERS_DIR",
+    "Located",
+    "Repository",
+    "load",
+    "load_files",
+]
 
 PEER_FILE = re.compile(r"AS([1-9][0-9]{0,9})\.yaml")
 # What else may live in peers/: a note for members, and git's placeholder for an empty folder.
 PEERS_EXTRAS = frozenset({"README.md", "README", ".gitkeep"})
 MAX_FILE_BYTES = 64 * 1024
+# Generated IRR files hold long lists (100,000 prefixes is about 2 MB).
+MAX_IRR_BYTES = IRR_READ_LIMIT
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,10 +72,15 @@ class Located(Generic[M]):
 
 @dataclass(frozen=True)
 class Repository:
-    """A loaded, checked repository: the exchange and its peers sorted by ASN."""
+    """A loaded, checked repository: the exchange, its peers and their IRR data by ASN."""
 
     exchange: Located[Exchange]
     peers: tuple[Located[Peer], ...]
+    irr: tuple[Located[IrrData], ...] = ()
+
+    def irr_data(self) -> dict[int, IrrData]:
+        """Each member's IRR data by ASN (members without a file are absent)."""
+        return {located.model.asn: located.model for located in self.irr}
 
 
 # (path, entry) -> what loading that file gave: its model (or None) and its own problems. A plan
@@ -75,24 +100,35 @@ def load_files(files: Files, memo: Memo | None = None) -> Repository:
         problems.append(Problem(EXCHANGE_FILE, 1, 1, "", "the exchange file is missing"))
     else:
         exchange = _cached(EXCHANGE_FILE, files[EXCHANGE_FILE], Exchange, problems, memo)
-    if isinstance(files.get(PEERS_DIR), NotAFile):
-        kind = files[PEERS_DIR].kind  # type: ignore[union-attr]
-        problems.append(Problem(PEERS_DIR, 1, 1, "", f"{PEERS_DIR} must be a folder, not a {kind}"))
+    for folder_name in (PEERS_DIR, IRR_DIR):
+        if isinstance(files.get(folder_name), NotAFile):
+            kind = files[folder_name].kind  # type: ignore[union-attr]
+            problems.append(
+                Problem(folder_name, 1, 1, "", f"{folder_name} must be a folder, not a {kind}")
+            )
     peers: list[Located[Peer]] = []
+    irr: list[Located[IrrData]] = []
     for path in sorted(files):
         folder, _, name = path.partition("/")
-        if folder != PEERS_DIR or not name:
+        if folder not in (PEERS_DIR, IRR_DIR) or not name:
             continue
-        if not _peer_file_name(path, name, files[path], problems):
+        if not _data_file_name(folder, path, name, files[path], problems):
             continue
-        peer = _cached(path, files[path], Peer, problems, memo)
-        if peer is not None:
-            peers.append(peer)
+        if folder == PEERS_DIR:
+            peer = _cached(path, files[path], Peer, problems, memo)
+            if peer is not None:
+                peers.append(peer)
+        else:
+            data = _cached(path, files[path], IrrData, problems, memo)
+            if data is not None:
+                irr.append(data)
     ordered = tuple(sorted(peers, key=lambda p: (p.model.asn, p.path)))
+    ordered_irr = tuple(sorted(irr, key=lambda d: (d.model.asn, d.path)))
     problems += check_repository(exchange, ordered)
+    problems += check_irr(exchange, ordered, ordered_irr)
     if problems or exchange is None:
         raise ValidationFailed(problems)
-    return Repository(exchange, ordered)
+    return Repository(exchange, ordered, ordered_irr)
 
 
 def load(root: Path) -> Repository:
@@ -114,8 +150,11 @@ def _cached(
     return located
 
 
-def _peer_file_name(path: str, name: str, entry: Entry, problems: list[Problem]) -> bool:
-    """Whether to load `path` as a peer file; anything in peers/ but a peer file is a problem.
+def _data_file_name(
+    folder: str, path: str, name: str, entry: Entry, problems: list[Problem]
+) -> bool:
+    """Whether to load `path` as a peer (or IRR) file; anything else in peers/ (irr/) but a
+    README is a problem.
 
     A file that is nearly a peer file's name (`as64500.YAML`, `AS64500.yml`) is a problem and is
     loaded too, so its author sees every other problem of it in the same run.
@@ -124,7 +163,8 @@ def _peer_file_name(path: str, name: str, entry: Entry, problems: list[Problem])
         return False
     if isinstance(entry, NotAFile):
         hint = "commit the file itself" if entry.kind == "symbolic link" else ""
-        what = "a peer file" if PEER_FILE.fullmatch(name) else f"an entry in {PEERS_DIR}/"
+        kind = "a peer file" if folder == PEERS_DIR else "an IRR file"
+        what = kind if PEER_FILE.fullmatch(name) else f"an entry in {folder}/"
         problems.append(
             Problem(path, 1, 1, "", f"{what} must be a regular file, not a {entry.kind}", hint)
         )
@@ -140,15 +180,22 @@ def _peer_file_name(path: str, name: str, entry: Entry, problems: list[Problem])
                 1,
                 1,
                 "",
-                "a peer file must be named AS<asn>.yaml",
-                f"move it out of {PEERS_DIR}/; besides peer files only {allowed} may be there",
+                f"{_kind(folder)} must be named AS<asn>.yaml",
+                f"move it out of {folder}/; besides {_kind(folder, plural=True)} only {allowed} "
+                "may be there",
             )
         )
         return False
     asn = int(loose.group(1))
     hint = f"rename it to AS{asn}.yaml" if asn else "name it after its ASN, e.g. AS64500.yaml"
-    problems.append(Problem(path, 1, 1, "", "a peer file must be named AS<asn>.yaml", hint))
+    problems.append(Problem(path, 1, 1, "", f"{_kind(folder)} must be named AS<asn>.yaml", hint))
     return True
+
+
+def _kind(folder: str, *, plural: bool = False) -> str:
+    if plural:
+        return "peer files" if folder == PEERS_DIR else "IRR files"
+    return "a peer file" if folder == PEERS_DIR else "an IRR file"
 
 
 def _decode(path: str, entry: Entry, problems: list[Problem]) -> str | None:
@@ -163,10 +210,9 @@ def _decode(path: str, entry: Entry, problems: list[Problem]) -> str | None:
         line, col = head.count("\n") + 1, exc.start - (head.rfind("\n") + 1) + 1
         problems.append(Problem(path, line, col, "", "the file holds text that is not Unicode"))
         return None
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(
-            Problem(path, 1, 1, "", f"the file is larger than {MAX_FILE_BYTES} bytes (limit)")
-        )
+    limit = MAX_IRR_BYTES if path.startswith(f"{IRR_DIR}/") else MAX_FILE_BYTES
+    if len(data) > limit:
+        problems.append(Problem(path, 1, 1, "", f"the file is larger than {limit} bytes (limit)"))
         return None
     try:
         text = data.decode("utf-8")

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from ztix.birdtext import bgp_sessions, blocks, protocol_blocks
 from ztix.loader import Repository
 from ztix.models import Peer
-from ztix.render import render_all
+from ztix.render import repository_configs
 from ztix.templateset import TemplateSet
 from ztix.zerotier.reconcile import (
     MemberChange,
@@ -255,13 +255,13 @@ def plan(
     if base is not None:
         base_peers = [p.model for p in base.peers]
         had = list(desired_members(base.exchange.model, base_peers).values())
-        old_configs = render_all(base.exchange.model, base_peers, base_templates)
+        old_configs = repository_configs(base, base_templates)
         old_network = desired_network(base.exchange.model)
     members = tuple(c for c in plan_members(want, had) if c.writes)
     network = plan_network(desired_network(head.exchange.model), old_network)
     configs = tuple(
         config_diff(rs, old_configs.get(rs, ""), text, base_name)
-        for rs, text in render_all(head.exchange.model, head_peers, head_templates).items()
+        for rs, text in repository_configs(head, head_templates).items()
         if old_configs.get(rs, "") != text
     )
     origins = (

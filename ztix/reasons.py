@@ -2,7 +2,7 @@
 
 Rendered into the policy (templates/bird/policy.conf.j2 sets them), decoded by `ztix status`
 and the members' looking glass. RS_ASN:1101:<code> marks a rejected route (kept in `show route
-filtered`), RS_ASN:1000:<state> an accepted route's RPKI state.
+filtered`), RS_ASN:1000:<n> how an accepted route passed (its RPKI state, its IRR check).
 """
 
 from __future__ import annotations
@@ -24,8 +24,33 @@ REJECT_REASONS: tuple[tuple[int, str, str], ...] = (
     (10, "RPKI data not loaded yet (held back)", "nothing: it passes once the caches answer"),
     (11, "transit-free network in the AS path (route leak)", "announce only your customer cone"),
     (12, "BLACKHOLE not accepted here", "the exchange does not propagate RFC 7999 blackholes"),
+    (
+        13,
+        "origin ASN not in the member's AS-SET",
+        "add the origin to your AS-SET in the IRR; the exchange refreshes IRR data daily",
+    ),
+    (
+        14,
+        "prefix not registered in the IRR for the member's AS-SET",
+        "create a route object (or an RPKI ROA) for this prefix and origin",
+    ),
+    (
+        15,
+        "no IRR data for the member yet, and the route is not RPKI valid",
+        "register your AS-SET and route objects, or create ROAs; ask the IX admins to refresh",
+    ),
 )
-RPKI_STATES = {1: "RPKI valid", 2: "RPKI unknown", 3: "RPKI invalid (tagged, not rejected)"}
+# RS_ASN:1000:<n> on accepted routes: their RPKI state (1-3) and how IRR let them pass (4-8).
+INFO_TAGS = {
+    1: "RPKI valid",
+    2: "RPKI unknown",
+    3: "RPKI invalid (tagged, not rejected)",
+    4: "IRR: prefix and origin registered",
+    5: "IRR: prefix not registered, but an RPKI ROA covers it for a registered origin",
+    6: "IRR: prefix not registered (tagged, not rejected)",
+    7: "IRR: origin not in the AS-SET (tagged, not rejected)",
+    8: "IRR: no data for the member yet, passed as RPKI valid",
+}
 
 
 def reason(code: int) -> str:

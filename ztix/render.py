@@ -10,18 +10,21 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ztix.errors import ZtixError
 from ztix.fields import DOCUMENTATION_ASN_RANGES, PRIVATE_ASN_RANGES
-from ztix.models import Exchange, Peer, RouteServer
-from ztix.reasons import REJECT_REASONS
+from ztix.irrrender import IrrMember, SetText, irr_context
+from ztix.models import Exchange, IrrData, Peer, RouteServer
+from ztix.reasons import INFO_TAGS, REJECT_REASONS
 from ztix.templateset import TemplateSet, shipped
 
 if TYPE_CHECKING:
     import jinja2
+
+    from ztix.loader import Repository
 
 # RFC 6890 special-purpose IPv4 blocks, RFC 5737 documentation, multicast (RFC 5771), reserved.
 BOGONS_V4 = (
@@ -83,6 +86,10 @@ class Session:
 
 
 def _finalize(value: Any) -> Any:
+    if isinstance(value, SetText):  # an IRR set: prefixes and ASNs only, checked as a whole
+        if not value.safe():
+            raise RenderError("refusing to render an IRR set holding other characters")
+        return value
     if isinstance(value, bool) or value is None:
         raise RenderError(f"refusing to render {value!r} into a BIRD config")
     if isinstance(value, str) and not _SAFE_VALUE.fullmatch(value):
@@ -92,7 +99,7 @@ def _finalize(value: Any) -> Any:
 
 def environment(templates: TemplateSet | None = None) -> jinja2.Environment:
     """The Jinja2 environment for BIRD configs: sandboxed, strict, every value checked."""
-    return (templates or shipped()).environment(finalize=_finalize, trusted=(Session,))
+    return (templates or shipped()).environment(finalize=_finalize, trusted=(Session, IrrMember))
 
 
 def bogon_asns() -> str:
@@ -177,8 +184,11 @@ def render_route_server(
     peers: Sequence[Peer],
     env: jinja2.Environment,
     held: frozenset[str] = frozenset(),
+    *,
+    irr: Mapping[int, IrrData] | None = None,
 ) -> str:
-    """The BIRD config text of one route server (`held`: its sessions kept down by max-prefix)."""
+    """The BIRD config text of one route server (`held`: its sessions kept down by max-prefix;
+    `irr`: the members' IRR data by ASN, from irr/)."""
     policy = exchange.policy
     lan = exchange.peering_lan
     rpki = exchange.rpki
@@ -233,6 +243,7 @@ def render_route_server(
             for rtr in exchange.rpki.rtr_servers
         ],
         "reasons": [(code, why) for code, why, _ in REJECT_REASONS],
+        "info_tags": sorted(INFO_TAGS.items()),
         "bogons_v4": BOGONS_V4,
         "bogons_v6": BOGONS_V6,
         "lan_v4": f"{lan.ipv4}+" if lan.ipv4 else "",
@@ -246,12 +257,16 @@ def render_route_server(
         "sessions": own,
         "active_sessions": sum(1 for s in own if not s.disabled),
         "peer_count": len(peers),
+        "irr": irr_context(exchange, peers, irr or {}),
     }
     return env.get_template("bird/bird.conf.j2").render(context)
 
 
 def renderers(
-    exchange: Exchange, peers: Sequence[Peer], templates: TemplateSet | None = None
+    exchange: Exchange,
+    peers: Sequence[Peer],
+    templates: TemplateSet | None = None,
+    irr: Mapping[int, IrrData] | None = None,
 ) -> dict[str, Callable[[frozenset[str]], str]]:
     """Route-server name -> its config as a function of the sessions held down on it.
 
@@ -261,7 +276,7 @@ def renderers(
     env = environment(templates)
     ordered = sorted(peers, key=lambda p: p.asn)
     return {
-        rs.name: functools.partial(_with_held, exchange, rs, ordered, env)
+        rs.name: functools.partial(_with_held, exchange, rs, ordered, env, irr=irr or {})
         for rs in exchange.route_servers
     }
 
@@ -272,8 +287,10 @@ def _with_held(
     peers: Sequence[Peer],
     env: jinja2.Environment,
     held: frozenset[str],
+    *,
+    irr: Mapping[int, IrrData],
 ) -> str:
-    return render_route_server(exchange, rs, peers, env, held)
+    return render_route_server(exchange, rs, peers, env, held, irr=irr)
 
 
 def render_all(
@@ -281,6 +298,7 @@ def render_all(
     peers: Sequence[Peer],
     templates: TemplateSet | None = None,
     held: dict[str, frozenset[str]] | None = None,
+    irr: Mapping[int, IrrData] | None = None,
 ) -> dict[str, str]:
     """Route-server name -> BIRD config text, for every route server of the exchange.
 
@@ -290,6 +308,26 @@ def render_all(
     env = environment(templates)
     held = held or {}
     return {
-        rs.name: render_route_server(exchange, rs, peers, env, held.get(rs.name, frozenset()))
+        rs.name: render_route_server(
+            exchange, rs, peers, env, held.get(rs.name, frozenset()), irr=irr or {}
+        )
         for rs in exchange.route_servers
     }
+
+
+def repository_configs(
+    repo: Repository,
+    templates: TemplateSet | None = None,
+    held: dict[str, frozenset[str]] | None = None,
+) -> dict[str, str]:
+    """`render_all` of a loaded repository: its exchange, peers and IRR data."""
+    peers = [p.model for p in repo.peers]
+    return render_all(repo.exchange.model, peers, templates, held, irr=repo.irr_data())
+
+
+def repository_renderers(
+    repo: Repository, templates: TemplateSet | None = None
+) -> dict[str, Callable[[frozenset[str]], str]]:
+    """`renderers` of a loaded repository: its exchange, peers and IRR data."""
+    peers = [p.model for p in repo.peers]
+    return renderers(repo.exchange.model, peers, templates, irr=repo.irr_data())

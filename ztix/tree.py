@@ -22,6 +22,12 @@ DATA_DIRS = (PEERS_DIR, IRR_DIR)
 # Read at most this many bytes of one file: the loader refuses larger files anyway, and a
 # stranger's 10 GB file must not be read into memory to find that out.
 READ_LIMIT = 1024 * 1024
+IRR_READ_LIMIT = 16 * 1024 * 1024  # generated IRR files: long prefix lists
+
+
+def read_limit(path: str) -> int:
+    """How many bytes of the file at `path` (relative to the root) are worth reading."""
+    return IRR_READ_LIMIT if path.startswith(f"{IRR_DIR}/") else READ_LIMIT
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ Entry = bytes | str | NotAFile
 Files = Mapping[str, Entry]
 
 
-def _entry(path: Path) -> Entry:
+def _entry(path: Path, limit: int = READ_LIMIT) -> Entry:
     """The bytes of a regular file, or what else the entry is; links are never followed.
 
     One open with O_NOFOLLOW (a link fails with ELOOP) and O_NONBLOCK (a FIFO does not block),
@@ -51,7 +57,7 @@ def _entry(path: Path) -> Entry:
         os.close(fd)
         return NotAFile("directory" if stat.S_ISDIR(mode) else "special file")
     with os.fdopen(fd, "rb") as handle:
-        return handle.read(READ_LIMIT + 1)
+        return handle.read(limit + 1)
 
 
 def _not_a_file(path: Path) -> NotAFile:
@@ -79,5 +85,6 @@ def read_tree(root: Path) -> dict[str, Entry]:
         with os.scandir(folder) as entries:
             names = sorted(entry.name for entry in entries)
         for entry_name in names:
-            files[f"{name}/{entry_name}"] = _entry(folder / entry_name)
+            relative = f"{name}/{entry_name}"
+            files[relative] = _entry(folder / entry_name, read_limit(relative))
     return files

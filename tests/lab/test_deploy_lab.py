@@ -31,7 +31,7 @@ from ztix.cli import main
 from ztix.deploy import Hook, SshDeployer, sha256
 from ztix.loader import load_files
 from ztix.ports import DeployResult, DeploySettings, Render, RpkiCheck, Target
-from ztix.render import render_all, session_name
+from ztix.render import repository_configs, session_name
 
 pytestmark = pytest.mark.lab
 
@@ -83,7 +83,7 @@ class DeployLab:
     def configs(self, **kw: object) -> dict[str, str]:
         """Rendered configs, with each route server's paths from this lab."""
         repo = load_files(self.files(**kw))  # type: ignore[arg-type]
-        return render_all(repo.exchange.model, [p.model for p in repo.peers])
+        return repository_configs(repo)
 
     def deployer(self, hook: Hook | None = None, **kw: Any) -> SshDeployer:
         """A deployer with short timings for tests."""

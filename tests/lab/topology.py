@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ztix.loader import load_files
-from ztix.render import render_all
+from ztix.render import repository_configs
 from ztix.sentinel import slurm as sentinel_slurm
 
 RS_ASN = 64511
@@ -61,7 +61,7 @@ def lab_files(extra: dict[int, tuple[str, str, str | None, str]] | None = None) 
 
 def rs_config(files: dict[str, str]) -> str:
     repo = load_files(files)
-    return render_all(repo.exchange.model, [p.model for p in repo.peers])["rs1"]
+    return repository_configs(repo)["rs1"]
 
 
 def vrps(roas: list[tuple[str, int, int]]) -> str:

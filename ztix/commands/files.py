@@ -28,13 +28,13 @@ def validate(args: argparse.Namespace) -> int:
 
 def render(args: argparse.Namespace) -> int:
     """Render every route server's BIRD config into OUT/<route-server>/bird.conf."""
-    from ztix.render import render_all  # noqa: PLC0415
+    from ztix.render import repository_configs  # noqa: PLC0415
     from ztix.templateset import from_directory  # noqa: PLC0415
 
     repo = load(args.repo)
     templates = from_directory(args.repo)
     print(f"templates: {templates.describe()}", file=sys.stderr)
-    configs = render_all(repo.exchange.model, [p.model for p in repo.peers], templates)
+    configs = repository_configs(repo, templates)
     for name, text in configs.items():
         target = args.out / name / "bird.conf"
         target.parent.mkdir(parents=True, exist_ok=True)

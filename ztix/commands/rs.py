@@ -25,7 +25,7 @@ def enable(args: argparse.Namespace) -> int:
 async def _enable(args: argparse.Namespace) -> int:
     from ztix.loader import load  # noqa: PLC0415
     from ztix.ports import Target  # noqa: PLC0415
-    from ztix.render import renderers, session_name  # noqa: PLC0415
+    from ztix.render import repository_renderers, session_name  # noqa: PLC0415
     from ztix.templateset import from_directory  # noqa: PLC0415
 
     match = re.fullmatch(r"(?:AS)?([0-9]{1,10})", args.member, re.IGNORECASE)
@@ -47,7 +47,7 @@ async def _enable(args: argparse.Namespace) -> int:
     )
     deployer = build_deployer(settings(), required=True)
     assert deployer is not None
-    renders = renderers(exchange, [p.model for p in repo.peers], from_directory(args.repo))
+    renders = repository_renderers(repo, from_directory(args.repo))
     jobs = [(Target.from_model(rs, exchange), renders[rs.name]) for rs in servers]
     canary = next((rs.name for rs in servers if rs.canary), servers[0].name)
     results = await deployer.deploy_all(jobs, canary, lift)

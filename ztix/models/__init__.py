@@ -1,4 +1,5 @@
-"""The data model, frozen and strict: the exchange (`ix.yaml`) and a member (`peers/AS<asn>.yaml`).
+"""The data model, frozen and strict: the exchange (`ix.yaml`), a member
+(`peers/AS<asn>.yaml`) and its generated IRR data (`irr/AS<asn>.yaml`).
 
 The files are read once, at the edge (ztix.loader), into these models; everything after takes
 models. This package's names are its public API: `from ztix.models import Exchange, Peer`.
@@ -20,6 +21,7 @@ from ztix.models.exchange import (
     Sessions,
     ZeroTier,
 )
+from ztix.models.irr import Irr, IrrData, IrrServer
 from ztix.models.peer import Connection, MaxPrefix, Peer, PeerSessions, RequestedBy
 
 __all__ = [
@@ -28,6 +30,9 @@ __all__ = [
     "Connection",
     "Exchange",
     "FamilyPolicy",
+    "Irr",
+    "IrrData",
+    "IrrServer",
     "MaxPrefix",
     "OperatorNode",
     "Peer",

@@ -33,6 +33,7 @@ from ztix.fields import (
     Url,
 )
 from ztix.models.base import Strict
+from ztix.models.irr import Irr
 
 N = TypeVar("N", ipaddress.IPv4Network, ipaddress.IPv6Network)
 # Networks that sell transit to everyone and buy it from no one: a path through one of them that a
@@ -309,3 +310,6 @@ class Exchange(Strict):
     rpki: Rpki
     bgp: Sessions = Sessions()
     policy: Policy = Policy()
+    irr: Irr | None = Field(
+        default=None, description="filter members by their IRR registrations (irr/ files)"
+    )

@@ -1,0 +1,87 @@
+"""The IRR part of a route server's config: each member's registrations as BIRD sets.
+
+Per member three `define`s (IPv4 and IPv6 prefix sets, origin ASN set), passed to the shared
+import functions as arguments: BIRD parses each set once, and a refresh that changes one member
+changes only that member's filter (BIRD reloads it from the import table, no session reset).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ztix.models import Exchange, IrrData, Peer
+
+# What a rendered set may hold: prefixes with length ranges, ASNs, separators. Nothing else.
+_SET = re.compile(r"[0-9a-f.:/{}, \n]*")
+
+
+class SetText(str):
+    """The body of a BIRD set built here from validated IRR data (checked once more on output)."""
+
+    __slots__ = ()
+
+    def safe(self) -> bool:
+        """Whether the text holds only what a prefix or ASN set may contain."""
+        return _SET.fullmatch(self) is not None
+
+
+@dataclass(frozen=True)
+class IrrMember:
+    """One member's IRR sets as the templates place them."""
+
+    asn: int
+    known: bool
+    v4: SetText
+    v6: SetText
+    origins: SetText
+
+
+def _prefix_set(prefixes: tuple[str, ...], max_length: int, more_specifics: bool) -> SetText:
+    entries = []
+    for prefix in prefixes:
+        length = int(prefix.rsplit("/", 1)[1])
+        if more_specifics and max_length > length:
+            entries.append(f"{prefix}{{{length},{max_length}}}")
+        else:
+            entries.append(prefix)
+    return SetText(_wrap(entries))
+
+
+def _wrap(entries: list[str]) -> str:
+    return "" if not entries else "\n  " + ",\n  ".join(entries) + "\n"
+
+
+def irr_context(
+    exchange: Exchange, peers: Sequence[Peer], irr: Mapping[int, IrrData]
+) -> dict[str, Any] | None:
+    """The templates' `irr` value: the settings and every member's sets (None: no IRR)."""
+    settings = exchange.irr
+    if settings is None:
+        return None
+    members = []
+    for peer in sorted(peers, key=lambda p: p.asn):
+        data = irr.get(peer.asn)
+        if data is None:
+            members.append(IrrMember(peer.asn, False, SetText(), SetText(), SetText()))
+            continue
+        members.append(
+            IrrMember(
+                asn=peer.asn,
+                known=True,
+                v4=_prefix_set(data.ipv4, exchange.policy.ipv4.max_length, settings.more_specifics),
+                v6=_prefix_set(data.ipv6, exchange.policy.ipv6.max_length, settings.more_specifics),
+                origins=SetText(_wrap(list(data.origins))),
+            )
+        )
+    return {
+        "origin_reject": settings.origin == "reject",
+        "prefix_reject": settings.prefix == "reject",
+        "rpki_objects": settings.rpki_as_route_objects,
+        "without_data_reject": settings.without_data == "reject",
+        "more_specifics": settings.more_specifics,
+        "members": members,
+        "known": {m.asn: m.known for m in members},
+    }
