@@ -46,6 +46,24 @@ def _rs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _command(q, "rs:slurm")
 
 
+def _irr_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ztix irr ...`: the members' IRR data."""
+    p = sub.add_parser("irr", help="IRR data: expand members' AS-SETs into irr/")
+    irr_sub = p.add_subparsers(dest="irr_command", required=True, metavar="ACTION")
+    q = irr_sub.add_parser(
+        "refresh", help="expand every active member's AS-SET (or ASN) with bgpq4 into irr/"
+    )
+    _repo(q)
+    q.add_argument("--asn", action="append", help="only this member (repeatable)")
+    q.add_argument(
+        "--accept",
+        action="append",
+        help="write this member's data even past a growth or size guard (repeatable)",
+    )
+    q.add_argument("--jobs", type=int, help="bgpq4 runs at once (default: irr.jobs)")
+    _command(q, "irr:refresh")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -96,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         _command(q, "zerotier:run")
 
     _rs_commands(sub)
+    _irr_commands(sub)
 
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")

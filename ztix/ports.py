@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from ztix.errors import AdapterError
+from ztix.errors import AdapterError, Unavailable
 from ztix.models import Exchange, RouteServer
 from ztix.zerotier.model import Member
 
@@ -152,4 +152,38 @@ class RouteServerDeployer(Protocol):
     ) -> list[DeployResult]:
         """Prepare all, then the canary, then the rest in parallel; `lift`: held sessions to
         enable again."""
+        ...
+
+
+# ---------------------------------------------------------------------------- IRR
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What one AS-SET (or ASN) expanded to: origin ASNs and prefixes, canonical text."""
+
+    origins: frozenset[int]
+    ipv4: frozenset[str]
+    ipv6: frozenset[str]
+    server: str
+
+
+class IrrError(AdapterError):
+    """An IRR expansion failed (an error reply, output that is not bgpq4's); the member keeps
+    its previous data."""
+
+
+class IrrNotFound(IrrError):
+    """The AS-SET exists in none of the configured sources."""
+
+
+class IrrUnavailable(IrrError, Unavailable):
+    """No IRR server answered (down, silent past the timeout, connection cut)."""
+
+
+class IrrResolver(Protocol):
+    """Expands AS-SETs and ASNs against the exchange's IRR servers and sources."""
+
+    async def expand(self, name: str) -> Expansion:
+        """Expand `name` (AS-FOO, RIPE::AS-FOO, AS64500); IrrError subclasses on failure."""
         ...

@@ -30,7 +30,7 @@ irrd:
   redis_url: "unix://{redis}"
   piddir: {piddir}
   server:
-    whois: {{interface: 127.0.0.1, port: {whois_port}, max_connections: 50}}
+    whois: {{interface: 127.0.0.1, port: {whois_port}, max_connections: 12}}
     http: {{interface: 127.0.0.1, port: {http_port}, url: "http://127.0.0.1:{http_port}/",
             workers: 1}}
   rpki: {{roa_source: null}}
@@ -185,12 +185,16 @@ class Irrd:
             )
         )
         self._run(_irrd_bin("irrd_database_upgrade"), "--config", str(self.config))
-        for name, rpsl in sources.items():
-            self.load(name, rpsl)
         self._nobody(
             _irrd_bin("irrd"), "--foreground", "--config", str(self.config), log="irrd.log"
         )
-        self._wait(self._answers, "IRRd's whois server", timeout=60)
+        self._wait(self._listening, "IRRd's whois server", timeout=60)
+        # Load only once IRRd runs: every whois worker then takes the preload (the in-memory
+        # index set queries use) from the notification that follows the load. Data loaded
+        # before the start left some workers waiting forever, and bgpq4 hung on them.
+        for name, rpsl in sources.items():
+            self.load(name, rpsl)
+        self.wait_loaded()
 
     def load(self, source: str, rpsl: str) -> None:
         """Replace every object of `source` with `rpsl` (IRRd serves it about a second later)."""
@@ -206,20 +210,34 @@ class Irrd:
             str(path),
         )
 
-    def query(self, *commands: str) -> str:
+    def query(self, *commands: str, timeout: float = 20) -> str:
         """Send whois commands (`!i...`) in one connection; the raw reply."""
-        with socket.create_connection(("127.0.0.1", self.whois_port), timeout=20) as s:
+        with socket.create_connection(("127.0.0.1", self.whois_port), timeout=timeout) as s:
             s.sendall(("!!\n" + "".join(f"{c}\n" for c in commands) + "!q\n").encode())
             chunks = []
             while chunk := s.recv(65536):
                 chunks.append(chunk)
         return b"".join(chunks).decode()
 
-    def _answers(self) -> bool:
+    def _listening(self) -> bool:
         try:
-            return self.query("!nztix-test").startswith("C")
+            return self.query("!nztix-test", timeout=3).startswith("C")
         except OSError:
             return False
+
+    def _preloaded(self) -> bool:
+        # A set query waits for the worker's preload; each connection may reach another worker.
+        try:
+            return all(
+                self.query("!iAS-ZTIX-READY,1", timeout=2).endswith("D\n") for _ in range(24)
+            )
+        except OSError:
+            return False
+
+    def wait_loaded(self) -> None:
+        """Wait until every whois worker answers set queries (after a start or a load)."""
+        time.sleep(1)  # the preload runs about a second after the load
+        self._wait(self._preloaded, "IRRd's preload", timeout=60)
 
     def _wait(self, probe: Callable[[], bool], what: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

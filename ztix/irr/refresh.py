@@ -1,0 +1,149 @@
+"""`ztix irr refresh`: expand every member's AS-SET again and decide, per member, what to write.
+
+Guards (each reported): an expansion that fails keeps the previous data, never an empty list;
+a list that grows past `irr.growth_factor` times (beyond `irr.growth_allowance` entries), past
+`irr.max_prefixes`, or shrinks to nothing is held back for review (`--accept AS<asn>` takes
+it). A member whose registrations did not change keeps its file byte for byte, so a refresh
+with nothing new writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ztix.irrchecks import expected_names
+from ztix.models import Irr, IrrData, Peer
+from ztix.ports import IrrError, IrrResolver
+
+Status = Literal["new", "updated", "unchanged", "held", "failed"]
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Added and removed entries of one list."""
+
+    added: int = 0
+    removed: int = 0
+
+    def __str__(self) -> str:
+        return f"+{self.added}/-{self.removed}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the refresh does for one member; `data` is what to write (None: leave the file)."""
+
+    asn: int
+    status: Status
+    detail: str
+    data: IrrData | None = None
+    previous: IrrData | None = None
+
+    @property
+    def line(self) -> str:
+        """One line for the refresh output and the change's description."""
+        return f"{self.status:<9} AS{self.asn}: {self.detail}"
+
+
+def _sorted_prefixes(prefixes: Iterable[str]) -> tuple[str, ...]:
+    networks = sorted(ipaddress.ip_network(p) for p in set(prefixes))
+    return tuple(n.compressed for n in networks)
+
+
+def _lists(data: IrrData) -> dict[str, tuple[str, ...]]:
+    return {"origins": data.origins, "ipv4": data.ipv4, "ipv6": data.ipv6}
+
+
+def _diff(old: tuple[str, ...], new: tuple[str, ...]) -> Counts:
+    before, after = set(old), set(new)
+    return Counts(len(after - before), len(before - after))
+
+
+def judge(
+    previous: IrrData | None, fresh: IrrData, settings: Irr, *, accept: bool = False
+) -> Decision:
+    """Write, hold back or leave one member's data (pure: no I/O)."""
+    asn = fresh.asn
+    if previous is None:
+        over = [
+            f"{family} {len(values)} > {settings.max_prefixes}"
+            for family, values in (("ipv4", fresh.ipv4), ("ipv6", fresh.ipv6))
+            if len(values) > settings.max_prefixes
+        ]
+        if over and not accept:
+            return Decision(asn, "held", f"new, but {', '.join(over)} (irr.max_prefixes)")
+        sizes = f"{len(fresh.origins)} origins, {len(fresh.ipv4)} IPv4, {len(fresh.ipv6)} IPv6"
+        empty = "; registers nothing yet" if not fresh.ipv4 and not fresh.ipv6 else ""
+        return Decision(asn, "new", f"{sizes}{empty}", fresh, None)
+    old, new = _lists(previous), _lists(fresh)
+    same_names = (previous.expanded, previous.sources) == (fresh.expanded, fresh.sources)
+    if old == new and same_names:
+        return Decision(asn, "unchanged", "registrations as before", None, previous)
+    changes = {name: _diff(old[name], new[name]) for name in old}
+    detail = ", ".join(f"{name} {changes[name]}" for name in old if changes[name] != Counts())
+    detail = detail or "the same lists, expanded from " + ", ".join(fresh.expanded)
+    reasons = []
+    for family in ("ipv4", "ipv6"):
+        before, after = len(old[family]), len(new[family])
+        if after > settings.max_prefixes:
+            reasons.append(f"{family} {after} > {settings.max_prefixes} (irr.max_prefixes)")
+        elif after > max(before * settings.growth_factor, before + settings.growth_allowance):
+            reasons.append(f"{family} grew from {before} to {after}")
+        elif before and not after:
+            reasons.append(f"{family} shrank from {before} to nothing")
+    if reasons and not accept:
+        why = "; ".join(reasons)
+        held = f"{detail} held back: {why} (review, then --accept AS{asn})"
+        return Decision(asn, "held", held, None, previous)
+    return Decision(asn, "updated", detail + (" (accepted)" if reasons else ""), fresh, previous)
+
+
+async def _expand(resolver: IrrResolver, peer: Peer, sources: tuple[str, ...], now: str) -> IrrData:
+    names = expected_names(peer)
+    origins: set[int] = set()
+    ipv4: set[str] = set()
+    ipv6: set[str] = set()
+    for name in names:  # one member's names in turn: `jobs` bounds the members at once
+        found = await resolver.expand(name)
+        origins |= found.origins
+        ipv4 |= found.ipv4
+        ipv6 |= found.ipv6
+    return IrrData(
+        asn=peer.asn,
+        expanded=names,
+        sources=sources,
+        refreshed=now,
+        origins=tuple(str(a) for a in sorted(origins)),
+        ipv4=_sorted_prefixes(ipv4),
+        ipv6=_sorted_prefixes(ipv6),
+    )
+
+
+async def refresh(
+    settings: Irr,
+    peers: Sequence[Peer],
+    previous: Mapping[int, IrrData],
+    resolver: IrrResolver,
+    *,
+    now: str,
+    accept: frozenset[int] = frozenset(),
+    jobs: int | None = None,
+) -> list[Decision]:
+    """A decision for every active member in `peers`, sorted by ASN (failures included)."""
+    gate = asyncio.Semaphore(jobs or settings.jobs)
+
+    async def one(peer: Peer) -> Decision:
+        async with gate:
+            try:
+                fresh = await _expand(resolver, peer, settings.sources, now)
+            except IrrError as exc:
+                kept = "previous data kept" if peer.asn in previous else "no data yet"
+                return Decision(peer.asn, "failed", f"{exc} ({kept})", None, previous.get(peer.asn))
+        return judge(previous.get(peer.asn), fresh, settings, accept=peer.asn in accept)
+
+    active = sorted((p for p in peers if p.active), key=lambda p: p.asn)
+    return list(await asyncio.gather(*(one(p) for p in active)))
