@@ -83,5 +83,4 @@ def irr_context(
         "without_data_reject": settings.without_data == "reject",
         "more_specifics": settings.more_specifics,
         "members": members,
-        "known": {m.asn: m.known for m in members},
     }

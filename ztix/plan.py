@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from ztix.birdtext import bgp_sessions, blocks, protocol_blocks
+from ztix.irrplan import IrrChange, irr_changes
 from ztix.loader import Repository
 from ztix.models import Peer
 from ztix.render import repository_configs
@@ -96,11 +97,12 @@ class Plan:
     configs: tuple[ConfigDiff, ...]
     templates: tuple[TemplateChange, ...] = ()
     template_origins: tuple[str, str] = ("", "")  # (base, head) origin of the BIRD templates
+    irr: tuple[IrrChange, ...] = ()
 
     @property
     def empty(self) -> bool:
         """Whether the change does nothing to the exchange."""
-        return not (self.peers or self.members or self.network_keys or self.configs)
+        return not (self.peers or self.members or self.network_keys or self.configs or self.irr)
 
     @property
     def diff(self) -> str:
@@ -112,6 +114,7 @@ class Plan:
         return {
             "base": self.base,
             "peers": [asdict(p) for p in self.peers],
+            "irr": [asdict(c) for c in self.irr],
             "zerotier": {
                 "network_keys": list(self.network_keys),
                 "members": [_member_json(m) for m in self.members],
@@ -276,4 +279,5 @@ def plan(
         configs=configs,
         templates=template_changes(base_templates, head_templates),
         template_origins=origins,
+        irr=irr_changes(base, head),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from ztix.irrplan import IrrChange
 from ztix.plan import BlockDiff, ConfigDiff, Plan
 from ztix.ports import DeployResult
 from ztix.templateset import TemplateSet, shipped
@@ -44,6 +45,21 @@ def held_line(result: DeployResult) -> str | None:
     )
 
 
+IRR_ENTRIES_SHOWN = 12  # per cell; the JSON plan and the text plan list every entry
+
+
+def irr_entries(change: IrrChange, which: str) -> str:
+    """The origins and prefixes a change adds (or removes), as a table cell."""
+    entries = [
+        f"AS{e}" if name == "origins" else e
+        for name in ("origins", "ipv4", "ipv6")
+        for e in getattr(change, f"{name}_{which}")
+    ]
+    shown = ", ".join(f"`{e}`" for e in entries[:IRR_ENTRIES_SHOWN])
+    more = len(entries) - IRR_ENTRIES_SHOWN
+    return shown + (f" and {more} more" if more > 0 else "") if entries else "none"
+
+
 def plan_counts(plan: Plan) -> dict[str, str]:
     """One-line counts per section."""
     return {
@@ -54,6 +70,7 @@ def plan_counts(plan: Plan) -> dict[str, str]:
         )
         or "unchanged",
         "templates": ", ".join(f"{t.path} ({t.action})" for t in plan.templates) or "unchanged",
+        "irr": ", ".join(f"AS{c.asn} {c.summary}" for c in plan.irr[:MARKDOWN_ROWS]) or "unchanged",
     }
 
 
@@ -93,6 +110,7 @@ def plan_markdown(
         counts=plan_counts(plan),
         diffs=_within_budget(plan, budget),
         sessions_line=sessions_line,
+        irr_entries=irr_entries,
         rows=MARKDOWN_ROWS,
     )
 
@@ -107,10 +125,17 @@ def plan_text(plan: Plan) -> str:
         + (f"; network keys: {', '.join(plan.network_keys)}" if plan.network_keys else ""),
         f"  route servers: {counts['configs']}",
         f"  templates:     {counts['templates']}",
+        f"  irr data:      {counts['irr']}",
     ]
     for p in plan.peers:
         fields = f" ({', '.join(p.fields)})" if p.fields else ""
         lines.append(f"  {p.action:<10} AS{p.asn} {p.name}{fields}")
+    for irr in plan.irr:
+        names = ", ".join(irr.expanded)
+        lines.append(f"  irr {irr.action:<8} AS{irr.asn} ({names}): {irr.summary}")
+        for name in ("origins", "ipv4", "ipv6"):
+            for sign, key in (("+", "added"), ("-", "removed")):
+                lines += [f"    {sign} {name} {entry}" for entry in getattr(irr, f"{name}_{key}")]
     for m in plan.members:
         assert m.desired is not None
         lines.append(

@@ -29,14 +29,15 @@ def test_each_member_gets_its_sets_and_passes_them_to_the_shared_filter() -> Non
     assert "define IRR_AS64500_V6 = [\n  2a0b:1::/32{32,48}\n];" in text
     assert "define IRR_AS64500_ORIGINS = [\n  64500,\n  64510\n];" in text
     # AS64501 has no IRR file: empty sets, and `false` for "known"
-    assert "define IRR_AS64501_V4 = [];" in text
+    assert "define IRR_AS64501_KNOWN = false;\ndefine IRR_AS64501_V4 = [];" in text
+    assert "define IRR_AS64500_KNOWN = true;" in text
     assert (
-        "import where rs_import_ipv4(64500, 10.0.0.10, false, true, IRR_AS64500_V4, "
-        "IRR_AS64500_ORIGINS);" in text
+        "import where rs_import_ipv4(64500, 10.0.0.10, false, IRR_AS64500_KNOWN, "
+        "IRR_AS64500_V4, IRR_AS64500_ORIGINS);" in text
     )
     assert (
-        "import where rs_import_ipv4(64501, 10.0.0.11, false, false, IRR_AS64501_V4, "
-        "IRR_AS64501_ORIGINS);" in text
+        "import where rs_import_ipv4(64501, 10.0.0.11, false, IRR_AS64501_KNOWN, "
+        "IRR_AS64501_V4, IRR_AS64501_ORIGINS);" in text
     )
     assert "return rs_reject(13);" in text and "return rs_reject(14);" in text
     assert "if !rs_rpki_valid() then return rs_reject(15);" in text  # without_data: rpki_valid
