@@ -52,7 +52,7 @@ rpki:
   retry: 2
 {bgp}policy:
   allow_documentation_asns: true
-{policy}"""
+{policy}{extra}"""
 
 # A receiving member: imports everything, logs every route it adds or removes.
 RECEIVER = """\
@@ -113,7 +113,9 @@ def peer(asn: int, node: str, v4: str, limit: int, extra: str = "") -> str:
 class LabExchange:
     """Namespaces, daemons and the peering repository of one lab run."""
 
-    def __init__(self, workdir: Path, tag: str, *, bgp: str = "", policy: str = "") -> None:
+    def __init__(
+        self, workdir: Path, tag: str, *, bgp: str = "", policy: str = "", extra: str = ""
+    ) -> None:
         netns.cleanup()
         self.workdir = workdir
         self.daemons: list[Daemon] = []
@@ -128,7 +130,7 @@ class LabExchange:
         self.socket = workdir / "rs1.ctl"
         self.vrp_file = workdir / "vrps.json"
         self.vrp_file.write_text(vrps(ROAS))
-        self.bgp, self.policy = bgp, policy
+        self.bgp, self.policy, self.extra = bgp, policy, extra
         self.tag = tag
         self.write_ix()
         # The sentinel ROA, as the operator's manual sets it up: `ztix rs slurm` > the cache's file.
@@ -149,6 +151,7 @@ class LabExchange:
                 socket=self.socket,
                 bgp=self.bgp,
                 policy=self.policy,
+                extra=self.extra,
             )
         )
 
