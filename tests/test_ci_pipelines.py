@@ -83,3 +83,20 @@ def test_apply_runs_one_at_a_time_and_plan_has_no_secrets() -> None:
     assert "secrets." not in yaml.safe_dump(github["jobs"]["plan"])
     gitlab = yaml.safe_load((CI / "gitlab" / ".gitlab-ci.yml").read_text())
     assert gitlab["ztix/apply"]["resource_group"] == "ztix-apply"
+
+
+def test_the_irr_refresh_runs_daily_as_a_change_and_a_schedule_never_applies() -> None:
+    for name in ("github", "forgejo"):
+        flow = yaml.safe_load((CI / name / "ztix.yml").read_text())
+        triggers = flow[True]  # YAML 1.1 reads the key `on` as true
+        assert triggers["schedule"][0]["cron"].endswith("* * *")  # daily
+        jobs = flow["jobs"]
+        refresh = jobs["irr-refresh"]
+        assert refresh["if"] == "github.event_name == 'schedule'"
+        steps = yaml.safe_dump(refresh["steps"])
+        assert "install -y bgpq4" in steps and "ztix irr refresh --propose" in steps
+        assert "schedule" not in jobs["apply"]["if"] and "'push'" in jobs["apply"]["if"]
+    gitlab = yaml.safe_load((CI / "gitlab" / ".gitlab-ci.yml").read_text())
+    assert gitlab["irr-refresh"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule"'}]
+    assert "ztix irr refresh --propose" in gitlab["irr-refresh"]["script"]
+    assert all("schedule" not in rule["if"] for rule in gitlab["ztix/apply"]["rules"])

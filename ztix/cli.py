@@ -61,6 +61,12 @@ def _irr_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="write this member's data even past a growth or size guard (repeatable)",
     )
     q.add_argument("--jobs", type=int, help="bgpq4 runs at once (default: irr.jobs)")
+    q.add_argument(
+        "--propose",
+        action="store_true",
+        help="refresh main in a clone of ZTIX_REPO_URL and open the change ztix/irr-refresh on "
+        "the forge (ZTIX_FORGE...) instead of writing the working tree",
+    )
     _command(q, "irr:refresh")
 
 

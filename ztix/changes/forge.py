@@ -97,7 +97,17 @@ class _RestForge:
         current = await self.change_for(branch)
         if current.state == "open":
             return current
-        return await self._create(branch, title, body)
+        try:
+            return await self._create(branch, title, body)
+        except ForgeAuthError:
+            raise
+        except ForgeError:
+            # Another job opened it between our read and our create (GitHub and Gitea answer
+            # 422/409, GitLab 409): the request exists, which is what was asked for.
+            again = await self.change_for(branch)
+            if again.state == "open":
+                return again
+            raise
 
     async def _post_status(self, path: str, payload: dict[str, str]) -> None:
         await self.api.request(

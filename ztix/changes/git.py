@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class Pushed:
 
     branch: str
     commit: str
+    pushed: bool = True  # False: the branch already held this change
 
 
 class GitWorkspace:
@@ -73,35 +75,75 @@ class GitWorkspace:
             except git.GitError as exc:
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
 
-    def push_change(self, asn: int, text: str | None, message: str) -> Pushed:
-        """Commit the peer file of `asn` (None removes it) on its branch from main, and push."""
-        branch = f"{BRANCH_PREFIX}{asn}"
+    def branch_files(self, branch: str) -> dict[str, Entry] | None:
+        """The files of `branch` on the remote (after a fetch); None when it does not exist."""
+        with self._lock:
+            try:
+                repo = self._repo()
+                for ref in repo.remotes.origin.refs:
+                    if ref.remote_head == branch:
+                        return tree_files(ref.commit.tree)
+                return None
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read {branch}: {_why(exc)}") from None
+
+    def push_change(
+        self,
+        asn: int,
+        text: str | None,
+        message: str,
+        also: Mapping[str, str | None] | None = None,
+    ) -> Pushed:
+        """Commit the peer file of `asn` (None removes it), and `also` (more files), on its
+        branch from main, and push."""
         path = f"{PEERS_DIR}/AS{asn}.yaml"
+        try:
+            return self.push_files(
+                f"{BRANCH_PREFIX}{asn}", {path: text, **(also or {})}, message, must_exist=path
+            )
+        except GitChangeError as exc:
+            raise GitChangeError(f"cannot push the change for AS{asn}: {exc}") from None
+
+    def push_files(
+        self,
+        branch: str,
+        files: Mapping[str, str | None],
+        message: str,
+        must_exist: str | None = None,
+    ) -> Pushed:
+        """Commit `files` (path -> text; None removes the file) on `branch` from main and push.
+
+        Idempotent: when the branch already holds exactly that tree, nothing is pushed.
+        """
         with self._lock:
             try:
                 repo = self._repo()
                 repo.git.checkout("--force", "-B", branch, f"origin/{self.main}")
                 repo.git.clean("-fdx")
-                target = self.workdir / path
-                if text is None:
-                    if not target.exists():
-                        raise GitChangeError(f"AS{asn} has no peer file on {self.main}")
-                    repo.index.remove([path], working_tree=True)
-                else:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(text, encoding="utf-8")
-                    repo.index.add([path])
+                for path, text in sorted(files.items()):
+                    target = self.workdir / path
+                    if text is None:
+                        if target.exists():
+                            repo.index.remove([path], working_tree=True)
+                        elif path == must_exist:
+                            raise GitChangeError(f"{path} does not exist on {self.main}")
+                    else:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_text(text, encoding="utf-8")
+                        repo.index.add([path])
                 commit = repo.index.commit(message, author=self.author, committer=self.author)
                 remote_has = f"refs/remotes/origin/{branch}"
-                lease = (
-                    f"--force-with-lease={branch}:{repo.commit(remote_has).hexsha}"
-                    if remote_has in [r.path for r in repo.refs]
-                    else f"--force-with-lease={branch}:"
-                )
+                if remote_has in [r.path for r in repo.refs]:
+                    remote = repo.commit(remote_has)
+                    if remote.tree.hexsha == commit.tree.hexsha:
+                        return Pushed(branch, remote.hexsha, pushed=False)
+                    lease = f"--force-with-lease={branch}:{remote.hexsha}"
+                else:
+                    lease = f"--force-with-lease={branch}:"
                 repo.git.push("origin", lease, f"{branch}:refs/heads/{branch}")
                 return Pushed(branch, commit.hexsha)
             except git.GitError as exc:
-                raise GitChangeError(f"cannot push the change for AS{asn}: {_why(exc)}") from None
+                raise GitChangeError(f"cannot push {branch}: {_why(exc)}") from None
 
 
 def _why(exc: BaseException) -> str:

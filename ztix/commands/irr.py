@@ -1,16 +1,24 @@
-"""`ztix irr refresh`: expand the members' AS-SETs with bgpq4 into irr/AS<asn>.yaml."""
+"""`ztix irr refresh`: expand the members' AS-SETs with bgpq4 into irr/AS<asn>.yaml, in the
+working tree or (--propose) as a change opened on the forge."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import re
 import sys
-from collections import Counter
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ztix.errors import EXIT_OK, EXIT_PARTIAL, SettingsError
+
+if TYPE_CHECKING:
+    from ztix.changes.forge import ChangeInfo, Forge
+    from ztix.irr.refresh import Decision
+    from ztix.loader import Repository
 
 
 def _asns(values: list[str] | None, flag: str) -> frozenset[int]:
@@ -23,15 +31,12 @@ def _asns(values: list[str] | None, flag: str) -> frozenset[int]:
     return frozenset(out)
 
 
-def refresh(args: argparse.Namespace) -> int:
-    """Refresh the IRR data of every (or the named) active member; write what changed."""
+def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) -> list[Decision]:
+    """Expand and judge every (or every named) active member of `repo`."""
     from ztix.irr.bgpq4 import Bgpq4Resolver  # noqa: PLC0415
-    from ztix.irr.files import irr_path, irr_text  # noqa: PLC0415
     from ztix.irr.refresh import refresh as run  # noqa: PLC0415
-    from ztix.loader import load  # noqa: PLC0415
 
     only, accept = _asns(args.asn, "--asn"), _asns(args.accept, "--accept")
-    repo = load(args.repo)
     exchange = repo.exchange.model
     settings = exchange.irr
     if settings is None:
@@ -48,24 +53,89 @@ def refresh(args: argparse.Namespace) -> int:
         # Documentation and private ASNs are kept only where the exchange allows such members.
         special_asns=policy.allow_documentation_asns or policy.allow_private_asns,
     )
-    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    decisions = asyncio.run(
-        run(settings, peers, repo.irr_data(), resolver, now=now, accept=accept, jobs=args.jobs)
+    stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return asyncio.run(
+        run(settings, peers, repo.irr_data(), resolver, now=stamp, accept=accept, jobs=args.jobs)
     )
-    root = Path(args.repo)
+
+
+def _report(decisions: list[Decision]) -> int:
+    """Print every member's line and the summary; the exit status (3 when any failed)."""
+    from ztix.irr.propose import summary  # noqa: PLC0415
+
     for decision in decisions:
         print(decision.line)
-        if decision.data is not None:
-            target = root / irr_path(decision.asn)
-            target.parent.mkdir(exist_ok=True)
-            target.write_text(irr_text(decision.data), encoding="utf-8")
-    counts = Counter(d.status for d in decisions)
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no members"
-    print(f"irr refresh: {summary}")
-    if counts["failed"]:
+    print(f"irr refresh: {summary(decisions)}")
+    if any(d.status == "failed" for d in decisions):
         print(
             "irr refresh: failed members keep their previous data; run again later",
             file=sys.stderr,
         )
         return EXIT_PARTIAL
     return EXIT_OK
+
+
+def refresh(args: argparse.Namespace) -> int:
+    """Refresh the IRR data of every (or the named) active member; write what changed."""
+    if args.propose:
+        return _propose(args)
+    from ztix.irr.files import irr_path, irr_text  # noqa: PLC0415
+    from ztix.loader import load  # noqa: PLC0415
+
+    decisions = _decide(load(args.repo), args, datetime.datetime.now(datetime.UTC))
+    root = Path(args.repo)
+    for decision in decisions:
+        if decision.data is not None:
+            target = root / irr_path(decision.asn)
+            target.parent.mkdir(exist_ok=True)
+            target.write_text(irr_text(decision.data), encoding="utf-8")
+    return _report(decisions)
+
+
+def _propose(args: argparse.Namespace) -> int:
+    """Refresh main's members in a clone of the peering repository, push the changed files to
+    the branch ztix/irr-refresh and open (or update) its change on the forge."""
+    from ztix.changes.git import GitWorkspace  # noqa: PLC0415
+    from ztix.changes.settings import ChangeSettings, build_forge  # noqa: PLC0415
+    from ztix.commands.plan import revision_plan  # noqa: PLC0415
+    from ztix.irr import propose  # noqa: PLC0415
+    from ztix.loader import load_files  # noqa: PLC0415
+    from ztix.report import plan_markdown  # noqa: PLC0415
+    from ztix.settings import load_settings  # noqa: PLC0415
+
+    settings = load_settings(ChangeSettings, "ZTIX_")
+    with contextlib.ExitStack() as stack:
+        if settings.workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ztix-irr-")))
+        else:
+            workdir = settings.workdir
+        workspace = GitWorkspace(
+            settings.repo_url,
+            workdir / "checkout",
+            settings.main_branch,
+            author=("ZT-IX IRR refresh", "ztix-irr@localhost"),
+        )
+        main, _ = workspace.snapshot()
+        now = datetime.datetime.now(datetime.UTC)
+        decisions = _decide(load_files(main), args, now)
+        status = _report(decisions)
+        files = propose.proposal_files(decisions, workspace.branch_files(propose.BRANCH))
+        if not files:
+            print("irr refresh: no member's IRR data changed; nothing to propose")
+            return status
+        message = propose.commit_message(decisions, now.date().isoformat())
+        pushed = workspace.push_files(propose.BRANCH, files, message)
+        planned, templates = revision_plan(workspace.workdir, f"origin/{settings.main_branch}")
+        body = propose.change_body(decisions, plan_markdown(planned, templates))
+        title = message.splitlines()[0]
+        info = asyncio.run(_open(build_forge(settings), pushed.branch, title, body))
+        state = "pushed" if pushed.pushed else "already on the branch, nothing pushed"
+        print(f"irr refresh: {len(files)} files {state}; change: {info.url or pushed.branch}")
+        return status
+
+
+async def _open(forge: Forge, branch: str, title: str, body: str) -> ChangeInfo:
+    try:
+        return await forge.open_change(branch, title, body)
+    finally:
+        await forge.aclose()

@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ztix.commands.adapters import build_deployer, build_zerotier, settings
 from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
 from ztix.settings import Settings
+
+if TYPE_CHECKING:
+    from ztix.plan import Plan
+    from ztix.templateset import TemplateSet
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,31 +28,38 @@ def run(args: argparse.Namespace) -> int:
     return _plan_base(args)
 
 
-def _plan_base(args: argparse.Namespace) -> int:
+def revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
+    """The plan of the working tree at `root` against the revision `base_ref`, each with its
+    own templates; also the head's templates (the Markdown plan names their origin)."""
     from ztix.gitsource import commit_at, template_files, tree_files  # noqa: PLC0415
     from ztix.loader import EXCHANGE_FILE, Memo, load_files  # noqa: PLC0415
     from ztix.plan import plan  # noqa: PLC0415
-    from ztix.report import plan_markdown, plan_text  # noqa: PLC0415
     from ztix.templateset import from_directory, from_files  # noqa: PLC0415
     from ztix.tree import read_tree  # noqa: PLC0415
 
     memo: Memo = {}  # files identical in both revisions are parsed once
-    head = load_files(read_tree(args.repo), memo)  # invalid files fail here, located
-    commit, prefix = commit_at(args.repo, args.base)
+    head = load_files(read_tree(root), memo)  # invalid files fail here, located
+    commit, prefix = commit_at(root, base_ref)
     base_files = tree_files(commit.tree, prefix)
     try:
         base = None if EXCHANGE_FILE not in base_files else load_files(base_files, memo)
     except ValidationFailed as exc:
         first = "; ".join(str(p) for p in exc.problems[:3])
         raise SettingsError(
-            f"the base revision {args.base} does not validate ({len(exc.problems)} problems, "
+            f"the base revision {base_ref} does not validate ({len(exc.problems)} problems, "
             f"first: {first}); plan against a revision that does"
         ) from None
     base_templates = from_files(
-        template_files(commit.tree, prefix), f"the templates/ of {args.base}"
+        template_files(commit.tree, prefix), f"the templates/ of {base_ref}"
     )
-    head_templates = from_directory(args.repo)
-    planned = plan(base, head, args.base, base_templates, head_templates)
+    head_templates = from_directory(root)
+    return plan(base, head, base_ref, base_templates, head_templates), head_templates
+
+
+def _plan_base(args: argparse.Namespace) -> int:
+    from ztix.report import plan_markdown, plan_text  # noqa: PLC0415
+
+    planned, head_templates = revision_plan(args.repo, args.base)
     if args.diff_out:
         args.diff_out.write_text(planned.diff, encoding="utf-8")
     if args.format == "json":

@@ -41,3 +41,12 @@ def irr_text(data: IrrData) -> str:
         + "ipv6:"
         + _block(data.ipv6)
     )
+
+
+def same_registrations(text: str, other: str) -> bool:
+    """Whether two generated files register the same (they may differ in `refreshed` only)."""
+
+    def without_time(value: str) -> list[str]:
+        return [line for line in value.splitlines() if not line.startswith("refreshed:")]
+
+    return without_time(text) == without_time(other)

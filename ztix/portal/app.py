@@ -22,8 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc.errors import JoseError
 from starlette.middleware.sessions import SessionMiddleware
 
-from ztix.changes.forge import Forge, GiteaForge, GitHubForge, GitLabForge, PlainGitForge
 from ztix.changes.git import GitWorkspace
+from ztix.changes.settings import build_forge
 from ztix.errors import AdapterError, ValidationFailed
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.access import NetworkAccess, User, from_claims
@@ -39,25 +39,6 @@ def _templates(templates: TemplateSet) -> jinja2.Environment:
     """The portal's pages (HTML: autoescaped), from the `portal/` area of the template set."""
     pages = {path.removeprefix("portal/"): text for path, text in templates.area("portal").items()}
     return TemplateSet(pages, templates.origins).environment(autoescape=True)
-
-
-def build_forge(settings: PortalSettings) -> Forge:
-    """The forge adapter named in the settings (token from the environment)."""
-    if settings.forge == "git":
-        return PlainGitForge(settings.forge_project or "the peering repository")
-    # The settings require the API URL and project for every REST forge.
-    assert settings.forge_api_url is not None and settings.forge_project is not None
-    args = (
-        settings.forge_api_url,
-        settings.forge_token_value(),
-        settings.forge_project,
-        settings.main_branch,
-    )
-    if settings.forge == "github":
-        return GitHubForge(*args)
-    if settings.forge == "gitlab":
-        return GitLabForge(*args)
-    return GiteaForge(*args)
 
 
 class Portal:
