@@ -10,9 +10,12 @@ from pathlib import Path
 import pytest
 
 from tests.birdtools import require
+from tests.cli import ztix
 from tests.conftest import write_repo
+from tests.gitrepo import bare_remote, git
 from tests.irr.fixtures import irr_repo
 from tests.irr.irrd import Irrd
+from tests.portal.fakes import FakeGitHub
 from ztix.cli import main
 from ztix.loader import load
 
@@ -107,6 +110,35 @@ def test_a_registration_change_then_an_unknown_set_then_irrd_gone(
     finally:
         irrd.load("LABB", LABB)
         irrd.wait_loaded()
+
+
+def test_the_scheduled_job_proposes_the_refresh_from_the_real_irr(
+    tmp_path: Path, irrd: Irrd
+) -> None:
+    """What the pipeline's irr-refresh job runs, as a process in another directory."""
+    root = exchange(tmp_path, irrd, "AS-ONE", "LABB::AS-TWO")
+    remote = bare_remote(tmp_path / "remote", root)[1]
+    github = FakeGitHub()
+    try:
+        env = {
+            "ZTIX_REPO_URL": str(remote),
+            "ZTIX_FORGE": "github",
+            "ZTIX_FORGE_API_URL": github.url,
+            "ZTIX_FORGE_TOKEN": github.token,
+            "ZTIX_FORGE_PROJECT": github.project,
+        }
+        done = ztix("irr", "refresh", "--propose", env=env, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "irr refresh: 2 new" in done.stdout and "2 files pushed" in done.stdout
+        (pull,) = github.pulls
+        assert "5.5.5.0/24" in pull["body"] and "23.7.7.0/24" in pull["body"]
+        text = git(remote, "show", "ztix/irr-refresh:irr/AS64500.yaml")
+        assert "  5.5.5.0/24\n" in text and "  64510\n" in text
+        again = ztix("irr", "refresh", "--propose", env=env, cwd=tmp_path)
+        assert again.returncode == 0 and "nothing pushed" in again.stdout
+        assert len(github.pulls) == 1
+    finally:
+        github.close()
 
 
 def test_an_irrd_that_is_gone_changes_nothing(
