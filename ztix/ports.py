@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from ztix.errors import AdapterError, Unavailable
-from ztix.models import Exchange, RouteServer
+from ztix.models import Exchange, Irr, RouteServer
 from ztix.zerotier.model import Member
 
 DeployAction = Literal["unchanged", "deployed", "failed", "skipped", "would-deploy"]
@@ -187,3 +187,8 @@ class IrrResolver(Protocol):
     async def expand(self, name: str) -> Expansion:
         """Expand `name` (AS-FOO, RIPE::AS-FOO, AS64500); IrrError subclasses on failure."""
         ...
+
+
+# Builds a resolver from ix.yaml's irr: settings, whether documentation/private ASNs are kept,
+# and a timeout in seconds (the portal's is shorter than the scheduled refresh's).
+IrrResolverFactory = Callable[[Irr, bool, float], IrrResolver]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from ztix.changes.forge import GitHubForge
 from ztix.changes.git import GitWorkspace
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.app import create_app
+from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService
 from ztix.portal.settings import PortalSettings
 
@@ -138,8 +140,11 @@ def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-@pytest.fixture
-def portal(op: OpenIDProvider, remote: Path, tmp_path: Path) -> Iterator[Portal]:
+@contextmanager
+def open_portal(
+    op: OpenIDProvider, remote: Path, tmp_path: Path, irr: IrrPreviews | None = None
+) -> Iterator[Portal]:
+    """The portal app over `remote`, with fakes for PeeringDB and GitHub (and `irr` previews)."""
     _op_key_holder[:] = [op.key]
     peeringdb = FakePeeringDB()
     github = FakeGitHub()
@@ -164,6 +169,7 @@ def portal(op: OpenIDProvider, remote: Path, tmp_path: Path) -> Iterator[Portal]
         GitWorkspace(str(remote), tmp_path / "checkout"),
         GitHubForge(github.url, "gh-token", "zt-ix/peering"),
         PeeringDBClient(peeringdb.url, "pdb-key"),
+        irr,
     )
     tamper = Tamper()
     app = create_app(settings, service=service, oidc_transport=tamper)
@@ -173,3 +179,9 @@ def portal(op: OpenIDProvider, remote: Path, tmp_path: Path) -> Iterator[Portal]
     finally:
         peeringdb.close()
         github.close()
+
+
+@pytest.fixture
+def portal(op: OpenIDProvider, remote: Path, tmp_path: Path) -> Iterator[Portal]:
+    with open_portal(op, remote, tmp_path) as running:
+        yield running

@@ -33,7 +33,7 @@ def _asns(values: list[str] | None, flag: str) -> frozenset[int]:
 
 def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) -> list[Decision]:
     """Expand and judge every (or every named) active member of `repo`."""
-    from ztix.irr.bgpq4 import Bgpq4Resolver  # noqa: PLC0415
+    from ztix.irr.bgpq4 import bgpq4_resolver  # noqa: PLC0415
     from ztix.irr.refresh import refresh as run  # noqa: PLC0415
 
     only, accept = _asns(args.asn, "--asn"), _asns(args.accept, "--accept")
@@ -46,13 +46,9 @@ def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) 
     if unknown:
         raise SettingsError(f"not members: {', '.join(f'AS{a}' for a in sorted(unknown))}")
     policy = exchange.policy
-    resolver = Bgpq4Resolver(
-        settings.servers,
-        settings.sources,
-        timeout=settings.timeout,
-        # Documentation and private ASNs are kept only where the exchange allows such members.
-        special_asns=policy.allow_documentation_asns or policy.allow_private_asns,
-    )
+    # Documentation and private ASNs are kept only where the exchange allows such members.
+    special = policy.allow_documentation_asns or policy.allow_private_asns
+    resolver = bgpq4_resolver(settings, special, settings.timeout)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     return asyncio.run(
         run(settings, peers, repo.irr_data(), resolver, now=stamp, accept=accept, jobs=args.jobs)

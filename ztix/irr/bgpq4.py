@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from ztix.irr.whois import set_exists
-from ztix.models import IrrServer
+from ztix.models import Irr, IrrServer
 from ztix.ports import Expansion, IrrError, IrrNotFound, IrrUnavailable
 
 # bgpq4 leaves out private and documentation ASNs unless told (-p) and says so on stderr; that
@@ -124,3 +124,10 @@ def _prefix(value: object, version: int) -> str:
     if network.version != version:
         raise IrrError(f"bgpq4 listed {text!r} as an IPv{version} prefix")
     return network.compressed
+
+
+def bgpq4_resolver(settings: Irr, special_asns: bool, timeout: float) -> Bgpq4Resolver:
+    """The resolver for ix.yaml's irr: settings (an `IrrResolverFactory`)."""
+    return Bgpq4Resolver(
+        settings.servers, settings.sources, timeout=timeout, special_asns=special_asns
+    )

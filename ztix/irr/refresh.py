@@ -102,18 +102,20 @@ def judge(
     return Decision(asn, "updated", detail + (" (accepted)" if reasons else ""), fresh, previous)
 
 
-async def _expand(resolver: IrrResolver, peer: Peer, sources: tuple[str, ...], now: str) -> IrrData:
-    names = expected_names(peer)
+async def expand(
+    resolver: IrrResolver, asn: int, names: tuple[str, ...], sources: tuple[str, ...], now: str
+) -> IrrData:
+    """One member's IRR data from its names, expanded in turn (callers bound the members)."""
     origins: set[int] = set()
     ipv4: set[str] = set()
     ipv6: set[str] = set()
-    for name in names:  # one member's names in turn: `jobs` bounds the members at once
+    for name in names:
         found = await resolver.expand(name)
         origins |= found.origins
         ipv4 |= found.ipv4
         ipv6 |= found.ipv6
     return IrrData(
-        asn=peer.asn,
+        asn=asn,
         expanded=names,
         sources=sources,
         refreshed=now,
@@ -139,7 +141,9 @@ async def refresh(
     async def one(peer: Peer) -> Decision:
         async with gate:
             try:
-                fresh = await _expand(resolver, peer, settings.sources, now)
+                fresh = await expand(
+                    resolver, peer.asn, expected_names(peer), settings.sources, now
+                )
             except IrrError as exc:
                 kept = "previous data kept" if peer.asn in previous else "no data yet"
                 return Decision(peer.asn, "failed", f"{exc} ({kept})", None, previous.get(peer.asn))

@@ -25,8 +25,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from ztix.changes.git import GitWorkspace
 from ztix.changes.settings import build_forge
 from ztix.errors import AdapterError, ValidationFailed
+from ztix.irr.bgpq4 import bgpq4_resolver
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.access import NetworkAccess, User, from_claims
+from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService, RequestRefused
 from ztix.portal.sessions import LoggedIn, SessionStore
 from ztix.portal.settings import PortalSettings
@@ -295,6 +297,7 @@ def create_app(
             GitWorkspace(settings.repo_url, settings.workdir, settings.main_branch),
             build_forge(settings),
             PeeringDBClient(settings.peeringdb_url, key.get_secret_value() if key else None),
+            IrrPreviews(bgpq4_resolver, settings.irr_timeout),
         )
     oauth = OAuth()
     client_kwargs: dict[str, Any] = {

@@ -12,11 +12,14 @@ from pydantic import ValidationError as PydanticValidationError
 from ztix.changes.forge import ChangeInfo, Forge
 from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
 from ztix.errors import ValidationFailed, ZtixError
+from ztix.irr.files import irr_path
+from ztix.irrchecks import expected_names
 from ztix.loader import EXCHANGE_FILE, Repository, error_message, load_files
 from ztix.models import MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.allocate import LanFull, lowest_free, used_addresses
+from ztix.portal.irrpreview import IrrPreview, IrrPreviews
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
 from ztix.tree import Entry
@@ -42,6 +45,7 @@ class AsnView:
     check: str | None
     warnings: list[str] = field(default_factory=list)
     suggested: MaxPrefix | None = None  # what a request would set, from PeeringDB
+    irr: IrrPreview | None = None  # what the member's AS-SET expands to now (IRR filtering on)
 
 
 def _peer_from(files: dict[str, Entry], asn: int) -> Peer | None:
@@ -91,11 +95,13 @@ class PortalService:
         workspace: GitWorkspace,
         forge: Forge,
         peeringdb: PeeringDBClient,
+        irr: IrrPreviews | None = None,
     ) -> None:
         self.settings = settings
         self.workspace = workspace
         self.forge = forge
         self.peeringdb = peeringdb
+        self.irr = irr
         self.locks: dict[int, asyncio.Lock] = {}
 
     async def view(self, asn: int) -> AsnView:
@@ -129,13 +135,56 @@ class PortalService:
                 "PeeringDB says this network is never reachable via route servers "
                 "(info_never_via_route_servers); peering here contradicts that"
             )
-        suggested = None
-        if network is not None:
-            try:
-                suggested = self.max_prefix(network, load_files(main).exchange.model.policy)
-            except ValidationFailed:
-                suggested = None
-        return AsnView(asn, network, current, pending, change, status, check, warnings, suggested)
+        suggested = preview = None
+        try:
+            repo = load_files(main)
+        except ValidationFailed:
+            repo = None
+        if network is not None and repo is not None:
+            suggested = self.max_prefix(network, repo.exchange.model.policy)
+            peer = pending or current
+            names = (
+                expected_names(peer)
+                if peer is not None
+                else (as_sets(network.irr_as_set) or (f"AS{asn}",))
+            )
+            preview = await self._irr_preview(repo, asn, names)
+        return AsnView(
+            asn, network, current, pending, change, status, check, warnings, suggested, preview
+        )
+
+    async def _irr_preview(
+        self, repo: Repository, asn: int, names: tuple[str, ...]
+    ) -> IrrPreview | None:
+        """The member's expansion now, when the exchange filters by IRR (else None)."""
+        exchange = repo.exchange.model
+        if self.irr is None or exchange.irr is None:
+            return None
+        return await self.irr.preview(exchange, asn, names, repo.irr_data().get(asn))
+
+    async def _irr_files(self, repo: Repository, peer: Peer) -> tuple[dict[str, str | None], str]:
+        """The irr/ file a join or update commits with the peer file, and a line saying so."""
+        preview = await self._irr_preview(repo, peer.asn, expected_names(peer))
+        if preview is None:
+            return {}, ""
+        path = irr_path(peer.asn)
+        text = preview.file_text()
+        names = ", ".join(preview.names)
+        if text is not None and preview.data is not None:
+            data = preview.data
+            return {path: text}, (
+                f"IRR: {names} expands to {len(data.origins)} origin ASNs, {len(data.ipv4)} IPv4 "
+                f"and {len(data.ipv6)} IPv6 prefixes ({path})."
+            )
+        previous = repo.irr_data().get(peer.asn)
+        if previous is not None and previous.expanded != preview.names:
+            # The data on main is for other names; it cannot stay, and none can replace it now.
+            raise RequestRefused(
+                f"your AS-SET changed to {names}, but it cannot be taken now: "
+                f"{preview.held or preview.error}; try again later or ask the IX admins"
+            )
+        why = f"held for the admins' review: {preview.held}" if preview.held else preview.error
+        return {}, f"IRR: {names} not included ({why})."
 
     async def submit(
         self,
@@ -162,6 +211,8 @@ class PortalService:
                 if f"peers/AS{asn}.yaml" not in main:
                     raise RequestRefused(f"AS{asn} is not a member, so it cannot leave")
                 text = None
+                also: dict[str, str | None] = {irr_path(asn): None}  # its IRR data goes too
+                irr_line = ""
                 title = f"AS{asn}: leave"
             else:
                 peer = self._build(
@@ -174,15 +225,20 @@ class PortalService:
                     contact=contact.strip(),
                 )
                 text = render_peer(peer, schema_header(_text(main.get(EXCHANGE_FILE))))
+                also, irr_line = await self._irr_files(load_files(main), peer)
                 files = {**main, f"peers/AS{asn}.yaml": text}
+                files |= {path: body for path, body in also.items() if body is not None}
                 load_files(files)  # the same validation as CI: raises ValidationFailed
                 title = f"AS{asn}: {'update' if f'peers/AS{asn}.yaml' in main else 'join'}"
+            # PeeringDB's display name is the user's text: one line, so it cannot forge trailers.
+            who = " ".join(user.name.split())[:100] or "a user"
             message = (
-                f"{title}\n\nRequested through the ZT-IX portal by {user.name or 'a user'}.\n\n"
-                f"PeeringDB-User-Id: {user.id}\nPeeringDB-Net-Id: {access.net_id}\n"
+                f"{title}\n\nRequested through the ZT-IX portal by {who}.\n\n"
+                + (f"{irr_line}\n\n" if irr_line else "")
+                + f"PeeringDB-User-Id: {user.id}\nPeeringDB-Net-Id: {access.net_id}\n"
                 f"PeeringDB-Perms: {access.perms}\n"
             )
-            pushed = await asyncio.to_thread(self.workspace.push_change, asn, text, message)
+            pushed = await asyncio.to_thread(self.workspace.push_change, asn, text, message, also)
             body = (
                 f"{message}\nCommit {pushed.commit[:12]} on branch `{pushed.branch}`. Merging "
                 "this request approves it; CI posts the plan."
