@@ -56,11 +56,15 @@ class Bgpq4Resolver:
 
     async def _expand_on(self, server: IrrServer, name: str) -> Expansion:
         where = f"{server.host}:{server.port}"
-        if _ASN_NAME.fullmatch(name) is None and not await set_exists(
-            server.host, server.port, self.sources, name, self.timeout
-        ):
-            raise IrrNotFound(f"{name} exists in none of the sources {', '.join(self.sources)}")
         origins = await self._run(where, "-t", name)
+        if not origins:
+            # bgpq4 prints an empty list for a set that does not exist too: tell them apart over
+            # whois (only then: a set with members exists). No origins, no prefixes either.
+            if _ASN_NAME.fullmatch(name) is None and not await set_exists(
+                server.host, server.port, self.sources, name, self.timeout
+            ):
+                raise IrrNotFound(f"{name} exists in none of the sources {', '.join(self.sources)}")
+            return Expansion(frozenset(), frozenset(), frozenset(), server=where)
         ipv4 = await self._run(where, "-4", name)
         ipv6 = await self._run(where, "-6", name)
         return Expansion(
