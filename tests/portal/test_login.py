@@ -6,7 +6,7 @@ import time
 
 from joserfc.jwk import RSAKey
 
-from tests.portal.conftest import BASE, Portal, query, resign
+from tests.portal.conftest import BASE, CLIENT_ID, Portal, query, resign
 
 
 def test_login_shows_networks_and_who_may_act(portal: Portal) -> None:
@@ -26,7 +26,17 @@ def test_state_mismatch_is_refused(portal: Portal) -> None:
     callback = portal.authorize("alex")
     forged = callback.replace(f"state={query(callback)['state']}", "state=forged-state")
     response = portal.client.get(forged.removeprefix(BASE))
-    assert response.status_code == 400 and "MismatchingStateError" in response.text
+    assert response.status_code == 400 and "Login expired" in response.text
+    assert "CSRF" not in response.text and "Mismatching" not in response.text
+    assert "Alex" not in portal.client.get("/").text
+
+
+def test_a_callback_with_a_valid_state_and_no_code_is_refused_not_a_crash(
+    portal: Portal,
+) -> None:
+    callback = portal.authorize("alex")
+    response = portal.client.get(f"/auth/callback?state={query(callback)['state']}")
+    assert response.status_code == 400 and "no authorization code" in response.text
     assert "Alex" not in portal.client.get("/").text
 
 
@@ -60,6 +70,31 @@ def test_wrong_issuer_is_refused(portal: Portal) -> None:
 def test_wrong_audience_is_refused(portal: Portal) -> None:
     text = _tampered(portal, aud="another-client")
     assert "Login failed" in text and ("aud" in text or "azp" in text)
+
+
+def test_a_token_for_another_client_is_refused_even_with_our_azp(portal: Portal) -> None:
+    # azp names us, aud does not: the token was issued to another client (issue 15).
+    text = _tampered(portal, aud="another-client", azp=CLIENT_ID)
+    assert "Login failed" in text and "aud" in text
+
+
+def test_several_audiences_need_our_azp(portal: Portal) -> None:
+    text = _tampered(portal, aud=["another-client", CLIENT_ID])  # and no azp
+    assert "Login failed" in text and "azp" in text
+    text = _tampered(portal, aud=["another-client", CLIENT_ID], azp="another-client")
+    assert "Login failed" in text and "azp" in text
+
+
+def test_several_audiences_with_our_azp_log_in(portal: Portal) -> None:
+    portal.tamper.rewrite = lambda token: resign(
+        portal.op.key, token, aud=["another-client", CLIENT_ID], azp=CLIENT_ID
+    )
+    response = portal.client.get(
+        portal.authorize("alex").removeprefix(BASE), follow_redirects=False
+    )
+    portal.tamper.rewrite = None
+    assert response.status_code == 303, response.text
+    assert "Alex" in portal.client.get("/").text
 
 
 def test_an_expired_id_token_is_refused(portal: Portal) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import httpx
 import jinja2
+from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -135,11 +136,32 @@ class Portal:
         )
         return response
 
-    async def callback(self, request: Request) -> Response:
-        """Finish the login: state, code, PKCE, ID token (JWKS, iss, aud, exp, nonce), userinfo."""
+    async def _token(self, request: Request) -> dict[str, Any] | HTMLResponse:
+        """The token response for the callback's code, its ID token checked; or the error page."""
+        # OpenID Connect Core 3.1.3.7: iss must be the provider and aud must contain our client
+        # id (authlib checks aud only when told to); several audiences need azp = our client id.
+        claims_options = {
+            "iss": {"essential": True, "values": [self.settings.issuer]},
+            "aud": {"essential": True, "values": [self.settings.client_id]},
+        }
+        if "code" not in request.query_params and "error" not in request.query_params:
+            return self.error(
+                request, 400, "Login failed", "PeeringDB sent no authorization code; start again."
+            )
         try:
-            token = await self.provider.authorize_access_token(request, leeway=30)
-        except (OAuthError, JoseError, ValueError) as exc:
+            token: dict[str, Any] = await self.provider.authorize_access_token(
+                request, leeway=30, claims_options=claims_options
+            )
+        except MismatchingStateError:
+            # A stale tab, the back button, or a link used twice: not an attack worth naming.
+            return self.error(
+                request,
+                400,
+                "Login expired",
+                "This login page is out of date (used already, or from another tab). "
+                "Please log in again.",
+            )
+        except (OAuthError, JoseError, ValueError, KeyError) as exc:
             return self.error(
                 request,
                 400,
@@ -147,6 +169,13 @@ class Portal:
                 "PeeringDB login could not be "
                 f"completed ({_oauth_reason(exc)}). Please start again.",
             )
+        return token
+
+    async def callback(self, request: Request) -> Response:
+        """Finish the login: state, code, PKCE, ID token (JWKS, iss, aud, exp, nonce), userinfo."""
+        token = await self._token(request)
+        if isinstance(token, HTMLResponse):
+            return token
         claims = token.get("userinfo")
         if not claims:  # authlib validates an ID token only if there is one: require it
             return self.error(request, 400, "Login failed", "PeeringDB sent no ID token.")

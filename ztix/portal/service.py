@@ -103,6 +103,9 @@ class PortalService:
         self.peeringdb = peeringdb
         self.irr = irr
         self.locks: dict[int, asyncio.Lock] = {}
+        # Allocating an address and pushing the branch that holds it is one step for all ASNs:
+        # two joins at once must not both take the lowest free address (one portal process).
+        self.allocation = asyncio.Lock()
 
     async def view(self, asn: int) -> AsnView:
         """The state of one ASN: main, its open change, the forge, PeeringDB."""
@@ -162,29 +165,31 @@ class PortalService:
             return None
         return await self.irr.preview(exchange, asn, names, repo.irr_data().get(asn))
 
-    async def _irr_files(self, repo: Repository, peer: Peer) -> tuple[dict[str, str | None], str]:
+    async def _irr_files(
+        self, repo: Repository, asn: int, names: tuple[str, ...]
+    ) -> tuple[dict[str, str | None], str]:
         """The irr/ file a join or update commits with the peer file, and a line saying so."""
-        preview = await self._irr_preview(repo, peer.asn, expected_names(peer))
+        preview = await self._irr_preview(repo, asn, names)
         if preview is None:
             return {}, ""
-        path = irr_path(peer.asn)
+        path = irr_path(asn)
         text = preview.file_text()
-        names = ", ".join(preview.names)
+        listed = ", ".join(preview.names)
         if text is not None and preview.data is not None:
             data = preview.data
             return {path: text}, (
-                f"IRR: {names} expands to {len(data.origins)} origin ASNs, {len(data.ipv4)} IPv4 "
+                f"IRR: {listed} expands to {len(data.origins)} origin ASNs, {len(data.ipv4)} IPv4 "
                 f"and {len(data.ipv6)} IPv6 prefixes ({path})."
             )
-        previous = repo.irr_data().get(peer.asn)
+        previous = repo.irr_data().get(asn)
         if previous is not None and previous.expanded != preview.names:
             # The data on main is for other names; it cannot stay, and none can replace it now.
             raise RequestRefused(
-                f"your AS-SET changed to {names}, but it cannot be taken now: "
+                f"your AS-SET changed to {listed}, but it cannot be taken now: "
                 f"{preview.held or preview.error}; try again later or ask the IX admins"
             )
         why = f"held for the admins' review: {preview.held}" if preview.held else preview.error
-        return {}, f"IRR: {names} not included ({why})."
+        return {}, f"IRR: {listed} not included ({why})."
 
     async def submit(
         self,
@@ -206,39 +211,46 @@ class PortalService:
                     f"PeeringDB has no active network AS{asn} with id {access.net_id}; check "
                     "the network's record at PeeringDB"
                 )
-            main, branches = await asyncio.to_thread(self.workspace.snapshot)
-            if action == "leave":
-                if f"peers/AS{asn}.yaml" not in main:
-                    raise RequestRefused(f"AS{asn} is not a member, so it cannot leave")
-                text = None
-                also: dict[str, str | None] = {irr_path(asn): None}  # its IRR data goes too
-                irr_line = ""
-                title = f"AS{asn}: leave"
-            else:
-                peer = self._build(
-                    user,
-                    access,
-                    network,
-                    main=main,
-                    branches=branches,
-                    node_id=node_id.strip(),
-                    contact=contact.strip(),
+            also: dict[str, str | None] = {irr_path(asn): None}  # leaving: its IRR data goes
+            irr_line = ""
+            if action == "join":
+                # Outside the allocation step: an expansion may take seconds (usually cached).
+                main, _ = await asyncio.to_thread(self.workspace.snapshot)
+                names = as_sets(network.irr_as_set) or (f"AS{asn}",)
+                also, irr_line = await self._irr_files(load_files(main), asn, names)
+            async with self.allocation:
+                main, branches = await asyncio.to_thread(self.workspace.snapshot)
+                if action == "leave":
+                    if f"peers/AS{asn}.yaml" not in main:
+                        raise RequestRefused(f"AS{asn} is not a member, so it cannot leave")
+                    text = None
+                    title = f"AS{asn}: leave"
+                else:
+                    peer = self._build(
+                        user,
+                        access,
+                        network,
+                        main=main,
+                        branches=branches,
+                        node_id=node_id.strip(),
+                        contact=contact.strip(),
+                    )
+                    text = render_peer(peer, schema_header(_text(main.get(EXCHANGE_FILE))))
+                    files = {**main, f"peers/AS{asn}.yaml": text}
+                    files |= {path: body for path, body in also.items() if body is not None}
+                    load_files(files)  # the same validation as CI: raises ValidationFailed
+                    title = f"AS{asn}: {'update' if f'peers/AS{asn}.yaml' in main else 'join'}"
+                # PeeringDB's display name is the user's text: one line, so no forged trailers.
+                who = " ".join(user.name.split())[:100] or "a user"
+                message = (
+                    f"{title}\n\nRequested through the ZT-IX portal by {who}.\n\n"
+                    + (f"{irr_line}\n\n" if irr_line else "")
+                    + f"PeeringDB-User-Id: {user.id}\nPeeringDB-Net-Id: {access.net_id}\n"
+                    f"PeeringDB-Perms: {access.perms}\n"
                 )
-                text = render_peer(peer, schema_header(_text(main.get(EXCHANGE_FILE))))
-                also, irr_line = await self._irr_files(load_files(main), peer)
-                files = {**main, f"peers/AS{asn}.yaml": text}
-                files |= {path: body for path, body in also.items() if body is not None}
-                load_files(files)  # the same validation as CI: raises ValidationFailed
-                title = f"AS{asn}: {'update' if f'peers/AS{asn}.yaml' in main else 'join'}"
-            # PeeringDB's display name is the user's text: one line, so it cannot forge trailers.
-            who = " ".join(user.name.split())[:100] or "a user"
-            message = (
-                f"{title}\n\nRequested through the ZT-IX portal by {who}.\n\n"
-                + (f"{irr_line}\n\n" if irr_line else "")
-                + f"PeeringDB-User-Id: {user.id}\nPeeringDB-Net-Id: {access.net_id}\n"
-                f"PeeringDB-Perms: {access.perms}\n"
-            )
-            pushed = await asyncio.to_thread(self.workspace.push_change, asn, text, message, also)
+                pushed = await asyncio.to_thread(
+                    self.workspace.push_change, asn, text, message, also
+                )
             body = (
                 f"{message}\nCommit {pushed.commit[:12]} on branch `{pushed.branch}`. Merging "
                 "this request approves it; CI posts the plan."
