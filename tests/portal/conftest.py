@@ -19,7 +19,7 @@ from joserfc.jwk import RSAKey
 from tests.gitrepo import bare_remote
 from tests.portal.fakes import FakeGitHub, FakePeeringDB
 from tests.portal.op import OpenIDProvider
-from ztix.changes.forge import GitHubForge
+from ztix.changes.forge import Forge, GitHubForge
 from ztix.changes.git import GitWorkspace
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.app import create_app
@@ -142,7 +142,11 @@ def query(url: str) -> dict[str, str]:
 
 @contextmanager
 def open_portal(
-    op: OpenIDProvider, remote: Path, tmp_path: Path, irr: IrrPreviews | None = None
+    op: OpenIDProvider,
+    remote: Path,
+    tmp_path: Path,
+    irr: IrrPreviews | None = None,
+    forge: Forge | None = None,
 ) -> Iterator[Portal]:
     """The portal app over `remote`, with fakes for PeeringDB and GitHub (and `irr` previews)."""
     _op_key_holder[:] = [op.key]
@@ -167,7 +171,7 @@ def open_portal(
     service = PortalService(
         settings,
         GitWorkspace(str(remote), tmp_path / "checkout"),
-        GitHubForge(github.url, "gh-token", "zt-ix/peering"),
+        forge or GitHubForge(github.url, "gh-token", "zt-ix/peering"),
         PeeringDBClient(peeringdb.url, "pdb-key"),
         irr,
     )

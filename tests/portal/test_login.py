@@ -160,3 +160,38 @@ def test_logout_forgets_the_login_on_the_server(portal: Portal) -> None:
     # The old cookie is still validly signed, but the login it pointed to is gone.
     assert "Log in with PeeringDB" in portal.client.get("/").text
     assert portal.client.get("/asn/64502").status_code == 401
+
+
+def _cookie_payload(portal: Portal) -> dict[str, object]:
+    import base64  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    value = portal.client.cookies["ztix_session"]
+    data = value.split(".")[0]  # itsdangerous: payload.timestamp.signature
+    return dict(json.loads(base64.b64decode(data + "=" * (-len(data) % 4))))
+
+
+def test_the_pre_login_cookie_holds_no_verifier_or_nonce(portal: Portal) -> None:
+    authorize = portal.start_login()
+    payload = _cookie_payload(portal)
+    text = str(payload)
+    params = query(authorize)
+    assert params["nonce"] not in text and "code_verifier" not in text and "nonce" not in text
+    assert set(payload) == {f"_state_peeringdb_{params['state']}"}  # a marker with its expiry
+    portal.login("alex")
+    assert set(_cookie_payload(portal)) == {"sid", "csrf"}
+
+
+def test_every_page_has_the_security_headers(portal: Portal) -> None:
+    pages = [portal.client.get("/")]
+    portal.login("alex")
+    pages += [portal.client.get("/"), portal.client.get("/asn/64502")]
+    pages.append(portal.client.get("/asn/1"))  # an error page
+    for response in pages:
+        headers = response.headers
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["cache-control"] == "no-store"
+        assert headers["x-content-type-options"] == "nosniff"

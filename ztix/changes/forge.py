@@ -39,9 +39,15 @@ class ChangeInfo:
     """The newest pull/merge request of a branch."""
 
     state: State
-    url: str = ""
+    url: str = ""  # a web page of the request ("" when the forge has none: plain git)
     number: int | None = None
     merge_commit: str | None = None
+    label: str = ""  # where the change is, in words, when there is no page to link
+
+    @property
+    def where(self) -> str:
+        """The link or, without one, the words."""
+        return self.url or self.label
 
 
 class Forge(Protocol):
@@ -342,7 +348,7 @@ class PlainGitForge:
 
     async def open_change(self, branch: str, title: str, body: str) -> ChangeInfo:
         """The branch itself."""
-        return ChangeInfo("open", f"{self.repo_label} branch {branch}")
+        return ChangeInfo("open", label=f"branch {branch} of {self.repo_label}")
 
     async def change_for(self, branch: str) -> ChangeInfo:
         """Unknown without a forge: the portal reads the branch from git instead."""

@@ -61,16 +61,29 @@ class GitWorkspace:
         return repo
 
     def snapshot(self) -> tuple[dict[str, Entry], dict[int, dict[str, Entry]]]:
-        """Files on main, and the files of every open change branch by ASN (after a fetch)."""
+        """Files on main, and the files of every open change branch by ASN (after a fetch).
+
+        A branch that main already holds is not open: merged (its commit is in main's history),
+        or applied by hand (main has its peer file as the branch has it, squash or rebase).
+        """
         with self._lock:
             try:
                 repo = self._repo()
-                main = tree_files(repo.commit(f"origin/{self.main}").tree)
+                head = repo.commit(f"origin/{self.main}")
+                main = tree_files(head.tree)
                 branches: dict[int, dict[str, Entry]] = {}
                 for ref in repo.remotes.origin.refs:
                     name = ref.remote_head
-                    if name.startswith(BRANCH_PREFIX) and name[len(BRANCH_PREFIX) :].isdigit():
-                        branches[int(name[len(BRANCH_PREFIX) :])] = tree_files(ref.commit.tree)
+                    if not (
+                        name.startswith(BRANCH_PREFIX) and name[len(BRANCH_PREFIX) :].isdigit()
+                    ):
+                        continue
+                    asn = int(name[len(BRANCH_PREFIX) :])
+                    files = tree_files(ref.commit.tree)
+                    path = f"{PEERS_DIR}/AS{asn}.yaml"
+                    if repo.is_ancestor(ref.commit, head) or files.get(path) == main.get(path):
+                        continue
+                    branches[asn] = files
                 return main, branches
             except git.GitError as exc:
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None

@@ -126,7 +126,7 @@ def _propose(args: argparse.Namespace) -> int:
         title = message.splitlines()[0]
         info = asyncio.run(_open(build_forge(settings), pushed.branch, title, body))
         state = "pushed" if pushed.pushed else "already on the branch, nothing pushed"
-        print(f"irr refresh: {len(files)} files {state}; change: {info.url or pushed.branch}")
+        print(f"irr refresh: {len(files)} files {state}; change: {info.where or pushed.branch}")
         return status
 
 

@@ -30,12 +30,18 @@ from ztix.irr.bgpq4 import bgpq4_resolver
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.access import NetworkAccess, User, from_claims
 from ztix.portal.irrpreview import IrrPreviews
-from ztix.portal.service import PortalService, RequestRefused
-from ztix.portal.sessions import LoggedIn, SessionStore
+from ztix.portal.service import PortalService, RequestBusy, RequestRefused
+from ztix.portal.sessions import LoggedIn, LoginStateCache, SessionStore
 from ztix.portal.settings import PortalSettings
 from ztix.templateset import TemplateSet, shipped
 
 SCOPES = "openid profile email networks"
+# The pages load nothing but their own inline style; forms post only to the portal; no page
+# may be framed (clickjacking on the join and leave buttons).
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 
 
 def _templates(templates: TemplateSet) -> jinja2.Environment:
@@ -258,7 +264,6 @@ class Portal:
                 "Too many requests",
                 "You have sent many requests in the last hour; please wait before sending another.",
             )
-        recent.append(now)
         return user, access
 
     async def submit(
@@ -270,17 +275,24 @@ class Portal:
             return checked
         user, access = checked
         form = await request.form()
+        # Every request the service looks at counts against the hourly limit; one refused
+        # because another for the ASN is in progress (409) was not looked at, so it does not.
         try:
-            change = await self.service.submit(
-                user,
-                access,
-                action,
-                node_id=str(form.get("node_id", "")),
-                contact=str(form.get("contact", "")),
-            )
+            try:
+                change = await self.service.submit(
+                    user,
+                    access,
+                    action,
+                    node_id=str(form.get("node_id", "")),
+                    contact=str(form.get("contact", "")),
+                )
+            finally:
+                self.submissions.setdefault(user.id, deque()).append(time.monotonic())
+        except RequestBusy as exc:
+            self.submissions[user.id].pop()  # not looked at: not counted
+            return self.error(request, exc.status, "Request not sent", str(exc))
         except RequestRefused as exc:
-            status = 409 if "being processed" in str(exc) else 400
-            return self.error(request, status, "Request not sent", str(exc))
+            return self.error(request, exc.status, "Request not sent", str(exc))
         except ValidationFailed as exc:
             return self.error(
                 request,
@@ -328,7 +340,7 @@ def create_app(
             PeeringDBClient(settings.peeringdb_url, key.get_secret_value() if key else None),
             IrrPreviews(bgpq4_resolver, settings.irr_timeout),
         )
-    oauth = OAuth()
+    oauth = OAuth(cache=LoginStateCache())
     client_kwargs: dict[str, Any] = {
         "scope": SCOPES,
         "code_challenge_method": "S256",  # PKCE, RFC 7636
@@ -348,6 +360,18 @@ def create_app(
         settings, service, oauth.create_client("peeringdb"), _templates(templates or shipped())
     )
     app.state.portal = portal
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        # Every page is per-user and dynamic; none may be framed, cached or leak its URL.
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
     app.add_api_route("/", portal.index, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/login", portal.login, methods=["GET"])
     app.add_api_route("/auth/callback", portal.callback, methods=["GET"])

@@ -31,6 +31,14 @@ Status = Literal["not a member", "pending", "active", "failed", "approved", "rej
 class RequestRefused(ZtixError):
     """The request cannot be made; the message says why and what to do."""
 
+    status = 400  # the HTTP status the portal answers with
+
+
+class RequestBusy(RequestRefused):
+    """A request for the same ASN is being processed; this one was not looked at."""
+
+    status = 409
+
 
 @dataclass
 class AsnView:
@@ -203,7 +211,7 @@ class PortalService:
         asn = access.asn
         lock = self.locks.setdefault(asn, asyncio.Lock())
         if lock.locked():
-            raise RequestRefused(f"a request for AS{asn} is being processed; try again shortly")
+            raise RequestBusy(f"a request for AS{asn} is being processed; try again shortly")
         async with lock:
             network = await self.peeringdb.network(asn)
             if network is None or network.status != "ok" or network.id != access.net_id:

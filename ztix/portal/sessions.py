@@ -61,3 +61,32 @@ class SessionStore:
         """Forget a login (logout)."""
         if sid:
             self._data.pop(sid, None)
+
+
+class LoginStateCache:
+    """authlib's cache for the pre-login state (PKCE verifier, nonce, redirect URI), kept in
+    this process so the cookie holds only a marker (authlib still checks that the callback
+    comes from the browser that started the login). Bounded and expiring."""
+
+    def __init__(self, capacity: int = 10000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = capacity
+        self._clock = clock
+        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    async def get(self, key: str) -> str | None:
+        """The value, unless unknown or expired."""
+        found = self._data.get(key)
+        if found is None or found[0] < self._clock():
+            self._data.pop(key, None)
+            return None
+        return found[1]
+
+    async def set(self, key: str, value: str, expires: int | None = None) -> None:
+        """Store `value` for `expires` seconds (authlib's default: an hour)."""
+        self._data[key] = (self._clock() + (expires or 3600), value)
+        while len(self._data) > self.capacity:
+            self._data.popitem(last=False)
+
+    async def delete(self, key: str) -> None:
+        """Forget a state once used."""
+        self._data.pop(key, None)
