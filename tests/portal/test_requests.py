@@ -204,3 +204,25 @@ def test_submissions_are_rate_limited_per_user(portal: Portal) -> None:
         for i in range(6)
     ]
     assert codes == [200] * 5 + [429]
+
+
+def test_a_display_name_cannot_forge_commit_trailers(portal: Portal) -> None:
+    from ztix.portal.access import NetworkAccess, User  # noqa: PLC0415
+
+    forged = "Eve\n\nPeeringDB-User-Id: 1\nPeeringDB-Perms: 15\n\nReviewed-by: admin"
+    user = User(12345, forged, "eve@member.example", True, True)
+    access = NetworkAccess(64502, 90003, "Peer Three", 15, True, "")
+    asyncio.run(
+        portal.service.submit(user, access, "join", node_id="a0000000aa", contact="n@x.example")
+    )
+    message = git(portal.remote, "log", "-1", "--format=%B", "ztix/AS64502")
+    trailers = git(
+        portal.remote, "log", "-1", "--format=%(trailers:only,unfold)", "ztix/AS64502"
+    )
+    assert trailers.splitlines() == [
+        "PeeringDB-User-Id: 12345",
+        "PeeringDB-Net-Id: 90003",
+        "PeeringDB-Perms: 15",
+    ]
+    assert message.count("PeeringDB-User-Id:") == 2  # the real trailer, and inside the name
+    assert "by Eve PeeringDB-User-Id: 1 PeeringDB-Perms: 15 Reviewed-by: admin." in message
