@@ -70,6 +70,22 @@ def _irr_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _command(q, "irr:refresh")
 
 
+def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`ztix export ...`: what the exchange publishes."""
+    p = sub.add_parser("export", help="publish what the exchange is, in standard formats")
+    ex_sub = p.add_subparsers(dest="export_command", required=True, metavar="FORMAT")
+    q = ex_sub.add_parser(
+        "ixf", help="the IX-F member export (Euro-IX JSON 1.0) of the active members"
+    )
+    _repo(q)
+    q.add_argument("--out", type=Path, help="write it to this file (default: stdout)")
+    q.add_argument(
+        "--timestamp",
+        help="RFC 3339 UTC time to state (default: the commit time of the checked-out commit)",
+    )
+    _command(q, "export:ixf")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
@@ -121,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _rs_commands(sub)
     _irr_commands(sub)
+    _export_commands(sub)
 
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import git
@@ -103,3 +104,13 @@ def head_commit(root: Path) -> str | None:
         return str(git.Repo(root, search_parent_directories=True).head.commit.hexsha)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
         return None
+
+
+def head_time(root: Path) -> str | None:
+    """The committer time of the checked-out commit, RFC 3339 UTC (None: not a repository)."""
+    try:
+        commit = git.Repo(root, search_parent_directories=True).head.commit
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    when = datetime.datetime.fromtimestamp(commit.committed_date, datetime.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -91,7 +91,7 @@ def test_the_refresh_is_pushed_as_a_change_and_an_unchanged_rerun_pushes_nothing
     assert propose(monkeypatch, values) == 0
     out = capsys.readouterr().out
     assert "irr refresh: 2 new\n" in out
-    assert "irr refresh: 2 files pushed; change: the peering repository branch" in out
+    assert "irr refresh: 2 files pushed; change: branch ztix/irr-refresh of the peering" in out
     assert git(remote, "rev-parse", "main") == main_before  # main is only changed by a merge
     subject = git(remote, "log", "-1", "--format=%s", BRANCH)
     assert subject.startswith("IRR refresh ") and subject.endswith(": 2 new")

@@ -216,9 +216,7 @@ def test_a_display_name_cannot_forge_commit_trailers(portal: Portal) -> None:
         portal.service.submit(user, access, "join", node_id="a0000000aa", contact="n@x.example")
     )
     message = git(portal.remote, "log", "-1", "--format=%B", "ztix/AS64502")
-    trailers = git(
-        portal.remote, "log", "-1", "--format=%(trailers:only,unfold)", "ztix/AS64502"
-    )
+    trailers = git(portal.remote, "log", "-1", "--format=%(trailers:only,unfold)", "ztix/AS64502")
     assert trailers.splitlines() == [
         "PeeringDB-User-Id: 12345",
         "PeeringDB-Net-Id: 90003",

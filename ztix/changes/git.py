@@ -88,6 +88,15 @@ class GitWorkspace:
             except git.GitError as exc:
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
 
+    def main_files(self) -> tuple[dict[str, Entry], int]:
+        """The files on main and its commit time (seconds since the epoch), after a fetch."""
+        with self._lock:
+            try:
+                head = self._repo().commit(f"origin/{self.main}")
+                return tree_files(head.tree), int(head.committed_date)
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
+
     def branch_files(self, branch: str) -> dict[str, Entry] | None:
         """The files of `branch` on the remote (after a fetch); None when it does not exist."""
         with self._lock:

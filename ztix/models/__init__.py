@@ -22,6 +22,7 @@ from ztix.models.exchange import (
     ZeroTier,
 )
 from ztix.models.irr import Irr, IrrData, IrrServer
+from ztix.models.ixf import IxfExport
 from ztix.models.peer import Connection, MaxPrefix, Peer, PeerSessions, RequestedBy
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Irr",
     "IrrData",
     "IrrServer",
+    "IxfExport",
     "MaxPrefix",
     "OperatorNode",
     "Peer",

@@ -34,6 +34,7 @@ from ztix.fields import (
 )
 from ztix.models.base import Strict
 from ztix.models.irr import Irr
+from ztix.models.ixf import IxfExport
 
 N = TypeVar("N", ipaddress.IPv4Network, ipaddress.IPv6Network)
 # Networks that sell transit to everyone and buy it from no one: a path through one of them that a
@@ -312,4 +313,7 @@ class Exchange(Strict):
     policy: Policy = Policy()
     irr: Irr | None = Field(
         default=None, description="filter members by their IRR registrations (irr/ files)"
+    )
+    ixf: IxfExport = Field(
+        default=IxfExport(), description="identifiers and contacts for the IX-F member export"
     )

@@ -7,6 +7,8 @@ fixed paths (no `next=` parameter, so no open redirects).
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import hmac
 import secrets
 import time
@@ -25,8 +27,10 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ztix.changes.git import GitWorkspace
 from ztix.changes.settings import build_forge
-from ztix.errors import AdapterError, ValidationFailed
+from ztix.errors import AdapterError, SettingsError, ValidationFailed
 from ztix.irr.bgpq4 import bgpq4_resolver
+from ztix.ixf import ixf_export, ixf_text
+from ztix.loader import load_files
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.access import NetworkAccess, User, from_claims
 from ztix.portal.irrpreview import IrrPreviews
@@ -36,6 +40,7 @@ from ztix.portal.settings import PortalSettings
 from ztix.templateset import TemplateSet, shipped
 
 SCOPES = "openid profile email networks"
+EXPORT_TTL = 60.0  # seconds /participants.json is served from memory (it is public)
 # The pages load nothing but their own inline style; forms post only to the portal; no page
 # may be framed (clickjacking on the join and leave buttons).
 CSP = (
@@ -66,6 +71,7 @@ class Portal:
         self.env = env
         self.submissions: dict[int, deque[float]] = {}
         self.sessions = SessionStore(settings.session_max_age)
+        self._export: tuple[float, str] | None = None
 
     def login_state(self, request: Request) -> LoggedIn | None:
         """The server-side state of this browser's login, if any."""
@@ -305,6 +311,26 @@ class Portal:
             return self.error(request, 502, "Request not sent", str(exc))
         return self.page("submitted.html", request, asn=asn, change=change, action=action)
 
+    async def participants(self, request: Request) -> Response:
+        """The IX-F member export of main (no login), rebuilt at most once a minute."""
+        now = time.monotonic()
+        if self._export is None or now - self._export[0] > EXPORT_TTL:
+            try:
+                files, committed = await asyncio.to_thread(self.service.workspace.main_files)
+                repo = load_files(files)
+                stamp = datetime.datetime.fromtimestamp(committed, datetime.UTC)
+                text = ixf_text(
+                    ixf_export(
+                        repo.exchange.model,
+                        [p.model for p in repo.peers],
+                        stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    )
+                )
+            except (AdapterError, ValidationFailed, SettingsError) as exc:
+                return self.error(request, 503, "Export unavailable", str(exc).splitlines()[0])
+            self._export = (now, text)
+        return Response(self._export[1], media_type="application/json")
+
     async def request_change(self, request: Request, asn: int) -> Response:
         """Join or update."""
         return await self.submit(request, asn, "join")
@@ -379,6 +405,7 @@ def create_app(
     app.add_api_route("/asn/{asn}", portal.asn_page, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/asn/{asn}/request", portal.request_change, methods=["POST"])
     app.add_api_route("/asn/{asn}/leave", portal.leave, methods=["POST"])
+    app.add_api_route("/participants.json", portal.participants, methods=["GET"])
     return app
 
 
