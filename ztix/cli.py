@@ -19,6 +19,14 @@ from ztix.errors import EXIT_INVALID, ValidationFailed, ZtixError
 FORGES = ("github", "gitlab", "forgejo")
 
 
+def _asn(value: str) -> int:
+    """An ASN argument: AS64500 or 64500."""
+    text = value.upper().removeprefix("AS")
+    if not text.isdigit() or not 0 < int(text) < 2**32:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ASN (e.g. AS64500)")
+    return int(text)
+
+
 def _repo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", type=Path, default=Path("."), help="peering repository (default: .)")
 
@@ -138,6 +146,14 @@ def build_parser() -> argparse.ArgumentParser:
     _rs_commands(sub)
     _irr_commands(sub)
     _export_commands(sub)
+
+    p = sub.add_parser(
+        "status", help="every member session on the route servers (read-only key, birdc -r)"
+    )
+    _repo(p)
+    p.add_argument("--asn", type=_asn, help="only this member (AS64500 or 64500)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    _command(p, "status:run")
 
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")

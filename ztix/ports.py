@@ -34,6 +34,18 @@ class DeploySettings:
     rpki_wait: float = 30.0  # bound on the RTR sessions coming up and loading ROAs
 
 
+class StatusError(AdapterError):
+    """A route server could not be read (SSH, the control socket, an answer cut short)."""
+
+
+class BirdReader(Protocol):
+    """Runs BIRD show commands on a route server over the read-only key (`birdc -r`)."""
+
+    async def query(self, target: Target, commands: Sequence[str]) -> list[str]:
+        """Each command's answer, in order; StatusError if the route server cannot be read."""
+        ...
+
+
 class DeployError(AdapterError):
     """A deploy step failed; the message says which and what state the server is left in."""
 

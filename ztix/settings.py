@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     zerotier_give_up: float = Field(default=20.0, gt=0, le=600)
     ssh_key: SecretStr | None = None
     ssh_key_file: Path | None = None
+    # The read-only key for `ztix status` and the looking glass (authorized_keys forces
+    # `birdc -r` for it on the route servers; the operator's manual has the line).
+    status_ssh_key: SecretStr | None = None
+    status_ssh_key_file: Path | None = None
     # Deploy timings; their defaults live in DeploySettings (one place).
     bird_confirm_timeout: int = Field(default=_DEPLOY.confirm_timeout, ge=10, le=3600)
     health_settle: float = Field(default=_DEPLOY.health_settle, ge=0, le=600)
@@ -91,20 +95,19 @@ class Settings(BaseSettings):
 
     def ssh_key_value(self) -> asyncssh.SSHKey | None:
         """The deploy key: ZTIX_SSH_KEY (the private key itself) or ZTIX_SSH_KEY_FILE."""
-        import asyncssh  # noqa: PLC0415  (only commands that deploy pay for it)
+        return _private_key(self.ssh_key, self.ssh_key_file, "ZTIX_SSH_KEY")
 
-        try:
-            if self.ssh_key is not None and self.ssh_key.get_secret_value().strip():
-                return asyncssh.import_private_key(self.ssh_key.get_secret_value())
-            if self.ssh_key_file is not None:
-                return asyncssh.read_private_key(self.ssh_key_file)
-        except (OSError, asyncssh.KeyImportError) as exc:
-            which = "ZTIX_SSH_KEY" if self.ssh_key is not None else "ZTIX_SSH_KEY_FILE"
-            # Never echo key material: only the variable and the kind of failure.
+    def require_status_key(self) -> asyncssh.SSHKey:
+        """The read-only key (ZTIX_STATUS_SSH_KEY[_FILE]), else the deploy key, else an error."""
+        key = _private_key(self.status_ssh_key, self.status_ssh_key_file, "ZTIX_STATUS_SSH_KEY")
+        if key is None:
+            key = self.ssh_key_value()
+        if key is None:
             raise SettingsError(
-                f"{which}: not a usable private key ({type(exc).__name__})"
-            ) from None
-        return None
+                "no SSH key to read the route servers: set ZTIX_STATUS_SSH_KEY_FILE to the "
+                "read-only key (see the operator's manual), or ZTIX_STATUS_SSH_KEY"
+            )
+        return key
 
     def require_ssh_key(self) -> asyncssh.SSHKey:
         """The deploy key, or a SettingsError that says how to provide it."""
@@ -115,3 +118,21 @@ class Settings(BaseSettings):
                 "to the key itself (from your CI's secret store)"
             )
         return key
+
+
+def _private_key(
+    value: SecretStr | None, path: Path | None, variable: str
+) -> asyncssh.SSHKey | None:
+    """A private key from `variable` (the key itself) or `variable`_FILE; None if neither."""
+    import asyncssh  # noqa: PLC0415  (only commands that use SSH pay for it)
+
+    try:
+        if value is not None and value.get_secret_value().strip():
+            return asyncssh.import_private_key(value.get_secret_value())
+        if path is not None:
+            return asyncssh.read_private_key(path)
+    except (OSError, asyncssh.KeyImportError) as exc:
+        which = variable if value is not None else f"{variable}_FILE"
+        # Never echo key material: only the variable and the kind of failure.
+        raise SettingsError(f"{which}: not a usable private key ({type(exc).__name__})") from None
+    return None

@@ -70,6 +70,20 @@ class Sshd:
         self.stop()
         raise RuntimeError(f"sshd did not start: {(workdir / 'sshd.log').read_text()}")
 
+    def add_key(self, name: str, options: str) -> Path:
+        """Authorize one more client key with authorized_keys `options`; its private key."""
+        path = self.workdir / name
+        public = keygen(path)
+        with (self.workdir / "authorized_keys").open("a") as keys:
+            keys.write(f"{options} {public}\n")
+        return path
+
+    def known_hosts(self) -> Path:
+        """A known_hosts file pinning this server's host key."""
+        path = self.workdir / "known_hosts"
+        path.write_text(f"[127.0.0.1]:{self.port} {self.host_key}\n")
+        return path
+
     @property
     def user(self) -> str:
         """The login user (the tests run as root)."""

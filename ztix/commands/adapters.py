@@ -9,7 +9,7 @@ from ztix.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from ztix.deploy import SshDeployer
-    from ztix.ports import ZeroTierProvider
+    from ztix.ports import BirdReader, ZeroTierProvider
 
 
 def settings() -> Settings:
@@ -56,3 +56,11 @@ def build_deployer(settings: Settings, *, required: bool) -> SshDeployer | None:
     if key is None:
         return None
     return SshDeployer(key, settings.deploy_settings())
+
+
+def build_reader(settings: Settings) -> BirdReader:
+    """The read-only route-server reader with the status key (or, without one, the deploy
+    key: it reads through `birdc -r` all the same)."""
+    from ztix.status.reader import SshBirdReader  # noqa: PLC0415
+
+    return SshBirdReader(settings.require_status_key(), settings.deploy_settings())

@@ -1,0 +1,108 @@
+"""Per route server and member session: what BIRD says, beside what the files expect (the
+reader does the I/O; every route server is read at once, each under its own bound)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ztix.models import Exchange, Peer, RouteServer
+from ztix.ports import BirdReader, StatusError, Target
+from ztix.render import Session, sessions
+from ztix.status.birdstate import SessionState, routes_per_protocol
+from ztix.status.birdstate import sessions as parse_sessions
+
+# The accepted routes' RPKI tags (templates/bird/policy.conf.j2: RS:1000:1..3).
+RPKI_TAGS = {"valid": 1, "unknown": 2, "invalid": 3}
+
+
+@dataclass(frozen=True)
+class SessionStatus:
+    """One expected session and what its route server says of it."""
+
+    route_server: str
+    session: str
+    asn: int
+    member: str
+    family: str
+    neighbor: str
+    expected: str  # "established", or "disabled" (a suspended member, or held at max-prefix)
+    live: SessionState | None  # None: BIRD has no such protocol (not deployed yet)
+    rpki: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether it is as it should be (a disabled one only needs to exist)."""
+        if self.live is None:
+            return False
+        return self.live.established or self.expected == "disabled"
+
+    @property
+    def problem(self) -> str:
+        """In words, why it is not ok ('' when it is)."""
+        if self.ok:
+            return ""
+        if self.live is None:
+            return "not on the route server (not deployed yet?)"
+        return self.live.last_error or self.live.info or self.live.state
+
+
+@dataclass(frozen=True)
+class RouteServerStatus:
+    """One route server: its sessions, or why it could not be read."""
+
+    name: str
+    sessions: tuple[SessionStatus, ...] = ()
+    error: str = ""
+
+
+async def route_server_status(
+    exchange: Exchange, rs: RouteServer, peers: Sequence[Peer], reader: BirdReader
+) -> RouteServerStatus:
+    """Read one route server: every protocol, then RPKI counts of each established session."""
+    expected: list[Session] = sessions(exchange, rs, peers)
+    target = Target.from_model(rs, exchange)
+    try:
+        (protocols,) = await reader.query(target, ["show protocols all"])
+        live = parse_sessions(protocols)
+        up = [s.name for s in expected if s.name in live and live[s.name].established]
+        # One listing per tag for the whole table, counted per session (not a query each).
+        queries = [
+            f"show route table all where ({exchange.asn}, 1000, {n}) ~ bgp_large_community"
+            for n in RPKI_TAGS.values()
+        ]
+        answers = await reader.query(target, queries) if up else []
+    except StatusError as exc:
+        return RouteServerStatus(rs.name, error=str(exc))
+    per_tag = [routes_per_protocol(answer) for answer in answers]
+    rpki = {
+        name: {label: per_tag[j].get(name, 0) for j, label in enumerate(RPKI_TAGS)} for name in up
+    }
+    members = {p.asn: p.name for p in peers}
+    out = tuple(
+        SessionStatus(
+            route_server=rs.name,
+            session=s.name,
+            asn=s.asn,
+            member=members[s.asn],
+            family=s.family,
+            neighbor=s.neighbor,
+            expected="disabled" if s.disabled else "established",
+            live=live.get(s.name),
+            rpki=rpki.get(s.name, {}),
+        )
+        for s in expected
+    )
+    return RouteServerStatus(rs.name, out)
+
+
+async def status(
+    exchange: Exchange, peers: Sequence[Peer], reader: BirdReader
+) -> list[RouteServerStatus]:
+    """Every route server at once; one that is slow or down never holds up the others."""
+    return list(
+        await asyncio.gather(
+            *(route_server_status(exchange, rs, peers, reader) for rs in exchange.route_servers)
+        )
+    )
