@@ -95,11 +95,11 @@ class Settings(BaseSettings):
 
     def ssh_key_value(self) -> asyncssh.SSHKey | None:
         """The deploy key: ZTIX_SSH_KEY (the private key itself) or ZTIX_SSH_KEY_FILE."""
-        return _private_key(self.ssh_key, self.ssh_key_file, "ZTIX_SSH_KEY")
+        return private_key(self.ssh_key, self.ssh_key_file, "ZTIX_SSH_KEY")
 
     def require_status_key(self) -> asyncssh.SSHKey:
         """The read-only key (ZTIX_STATUS_SSH_KEY[_FILE]), else the deploy key, else an error."""
-        key = _private_key(self.status_ssh_key, self.status_ssh_key_file, "ZTIX_STATUS_SSH_KEY")
+        key = private_key(self.status_ssh_key, self.status_ssh_key_file, "ZTIX_STATUS_SSH_KEY")
         if key is None:
             key = self.ssh_key_value()
         if key is None:
@@ -120,10 +120,13 @@ class Settings(BaseSettings):
         return key
 
 
-def _private_key(
+def private_key(
     value: SecretStr | None, path: Path | None, variable: str
 ) -> asyncssh.SSHKey | None:
-    """A private key from `variable` (the key itself) or `variable`_FILE; None if neither."""
+    """A private key from `variable` (the key itself) or `variable`_FILE; None if neither.
+
+    `value` and `path` are those two settings; errors name the variable, never the key.
+    """
     import asyncssh  # noqa: PLC0415  (only commands that use SSH pay for it)
 
     try:

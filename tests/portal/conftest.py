@@ -26,6 +26,7 @@ from ztix.portal.app import create_app
 from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService
 from ztix.portal.settings import PortalSettings
+from ztix.ports import BirdReader
 
 CLIENT_ID, CLIENT_SECRET = "ztix-portal", "portal-client-secret"
 BASE = "http://localhost"
@@ -145,8 +146,10 @@ def open_portal(
     op: OpenIDProvider,
     remote: Path,
     tmp_path: Path,
+    *,
     irr: IrrPreviews | None = None,
     forge: Forge | None = None,
+    reader: BirdReader | None = None,
 ) -> Iterator[Portal]:
     """The portal app over `remote`, with fakes for PeeringDB and GitHub (and `irr` previews)."""
     _op_key_holder[:] = [op.key]
@@ -173,7 +176,8 @@ def open_portal(
         GitWorkspace(str(remote), tmp_path / "checkout"),
         forge or GitHubForge(github.url, "gh-token", "zt-ix/peering"),
         PeeringDBClient(peeringdb.url, "pdb-key"),
-        irr,
+        irr=irr,
+        reader=reader,
     )
     tamper = Tamper()
     app = create_app(settings, service=service, oidc_transport=tamper)

@@ -40,7 +40,7 @@ def server() -> Iterator[StandIn]:
 def irr_portal(op: OpenIDProvider, tmp_path: Path, server: StandIn) -> Iterator[Portal]:
     source = write_repo(tmp_path / "src", irr_repo(port=server.port))  # AS64500 has data
     remote = bare_remote(tmp_path, source)[1]
-    with open_portal(op, remote, tmp_path, IrrPreviews(bgpq4_resolver, 3)) as running:
+    with open_portal(op, remote, tmp_path, irr=IrrPreviews(bgpq4_resolver, 3)) as running:
         running.peeringdb.nets[64502]["irr_as_set"] = "AS-THREE"
         running.login("alex")
         yield running

@@ -37,10 +37,15 @@ from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService, RequestBusy, RequestRefused
 from ztix.portal.sessions import LoggedIn, LoginStateCache, SessionStore
 from ztix.portal.settings import PortalSettings
+from ztix.ports import DeploySettings
+from ztix.settings import private_key
+from ztix.status.lookingglass import PAGE
+from ztix.status.reader import SshBirdReader
 from ztix.templateset import TemplateSet, shipped
 
 SCOPES = "openid profile email networks"
 EXPORT_TTL = 60.0  # seconds /participants.json is served from memory (it is public)
+LG_TTL = 30.0  # seconds a route server's answer is reused: page views cannot load BIRD
 # The pages load nothing but their own inline style; forms post only to the portal; no page
 # may be framed (clickjacking on the join and leave buttons).
 CSP = (
@@ -233,6 +238,24 @@ class Portal:
             return self.error(request, 502, "Unavailable", str(exc))
         return self.page("asn.html", request, view=view, access=checked[1])
 
+    async def looking_glass(self, request: Request, asn: int) -> HTMLResponse:
+        """The member's sessions and routes on each route server (its own networks only)."""
+        checked = self.allowed(request, asn)
+        if isinstance(checked, HTMLResponse):
+            return checked
+        page = request.query_params.get("page", "0")
+        number = int(page) if page.isdigit() and int(page) < 100_000 else 0
+        try:
+            peer, servers = await self.service.looking_glass(asn, number)
+        except RequestRefused as exc:
+            return self.error(request, exc.status, f"AS{asn}", str(exc))
+        except AdapterError as exc:
+            return self.error(request, 502, "Unavailable", str(exc))
+        return self.page(
+            "looking_glass.html", request, asn=asn, peer=peer, servers=servers, page=number,
+            page_size=PAGE,
+        )  # fmt: skip
+
     async def recheck(
         self, request: Request, asn: int
     ) -> tuple[User, NetworkAccess] | HTMLResponse:
@@ -364,7 +387,8 @@ def create_app(
             GitWorkspace(settings.repo_url, settings.workdir, settings.main_branch),
             build_forge(settings),
             PeeringDBClient(settings.peeringdb_url, key.get_secret_value() if key else None),
-            IrrPreviews(bgpq4_resolver, settings.irr_timeout),
+            irr=IrrPreviews(bgpq4_resolver, settings.irr_timeout),
+            reader=_status_reader(settings),
         )
     oauth = OAuth(cache=LoginStateCache())
     client_kwargs: dict[str, Any] = {
@@ -406,7 +430,21 @@ def create_app(
     app.add_api_route("/asn/{asn}/request", portal.request_change, methods=["POST"])
     app.add_api_route("/asn/{asn}/leave", portal.leave, methods=["POST"])
     app.add_api_route("/participants.json", portal.participants, methods=["GET"])
+    app.add_api_route(
+        "/asn/{asn}/looking-glass",
+        portal.looking_glass,
+        methods=["GET"],
+        response_class=HTMLResponse,
+    )
     return app
+
+
+def _status_reader(settings: PortalSettings) -> SshBirdReader | None:
+    """The looking glass's reader with the read-only key, answers reused for 30 s."""
+    key = private_key(
+        settings.status_ssh_key, settings.status_ssh_key_file, "ZTIX_PORTAL_STATUS_SSH_KEY"
+    )
+    return None if key is None else SshBirdReader(key, DeploySettings(), ttl=LG_TTL)
 
 
 def _oauth_reason(exc: Exception) -> str:

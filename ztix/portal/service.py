@@ -22,6 +22,8 @@ from ztix.portal.allocate import LanFull, lowest_free, used_addresses
 from ztix.portal.irrpreview import IrrPreview, IrrPreviews
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
+from ztix.ports import BirdReader
+from ztix.status.lookingglass import RouteServerView, member_view
 from ztix.tree import Entry
 from ztix.yamlsource import format_loc
 
@@ -103,13 +105,16 @@ class PortalService:
         workspace: GitWorkspace,
         forge: Forge,
         peeringdb: PeeringDBClient,
+        *,
         irr: IrrPreviews | None = None,
+        reader: BirdReader | None = None,
     ) -> None:
         self.settings = settings
         self.workspace = workspace
         self.forge = forge
         self.peeringdb = peeringdb
         self.irr = irr
+        self.reader = reader  # the read-only route-server key (None: no looking glass)
         self.locks: dict[int, asyncio.Lock] = {}
         # Allocating an address and pushing the branch that holds it is one step for all ASNs:
         # two joins at once must not both take the lowest free address (one portal process).
@@ -163,6 +168,17 @@ class PortalService:
         return AsnView(
             asn, network, current, pending, change, status, check, warnings, suggested, preview
         )
+
+    async def looking_glass(self, asn: int, page: int) -> tuple[Peer, list[RouteServerView]]:
+        """The member's sessions and routes on every route server (its own only)."""
+        if self.reader is None:
+            raise RequestRefused("the looking glass is not set up on this portal")
+        main, _ = await asyncio.to_thread(self.workspace.snapshot)
+        peer = _peer_from(main, asn)
+        if peer is None:
+            raise RequestRefused(f"AS{asn} is not a member yet: no sessions to look at")
+        exchange = load_files(main).exchange.model
+        return peer, await member_view(exchange, peer, self.reader, page)
 
     async def _irr_preview(
         self, repo: Repository, asn: int, names: tuple[str, ...]

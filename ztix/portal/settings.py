@@ -29,6 +29,10 @@ class PortalSettings(ForgeSettings):
     max_prefix_floor_v4: int = Field(default=10, ge=1, le=10_000_000)
     max_prefix_floor_v6: int = Field(default=10, ge=1, le=10_000_000)
     submissions_per_hour: int = Field(default=5, ge=1, le=1000)
+    # The read-only route-server key for the looking glass (authorized_keys forces `birdc -r`;
+    # the operator's manual has the line). Without it the portal shows no looking glass.
+    status_ssh_key: Secret1 | None = None
+    status_ssh_key_file: Path | None = None
     # Seconds an AS-SET expansion shown on the join page may take (the daily refresh has its own).
     irr_timeout: float = Field(default=10.0, gt=0, le=120)
     session_max_age: int = Field(default=8 * 3600, ge=300, le=30 * 86400)

@@ -4,7 +4,7 @@ reader does the I/O; every route server is read at once, each under its own boun
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ztix.models import Exchange, Peer, RouteServer
@@ -79,10 +79,21 @@ async def route_server_status(
     rpki = {
         name: {label: per_tag[j].get(name, 0) for j, label in enumerate(RPKI_TAGS)} for name in up
     }
+    return RouteServerStatus(rs.name, statuses(rs.name, expected, peers, live, rpki))
+
+
+def statuses(
+    route_server: str,
+    expected: Sequence[Session],
+    peers: Sequence[Peer],
+    live: Mapping[str, SessionState],
+    rpki: Mapping[str, dict[str, int]],
+) -> tuple[SessionStatus, ...]:
+    """Each expected session beside what BIRD said of it."""
     members = {p.asn: p.name for p in peers}
-    out = tuple(
+    return tuple(
         SessionStatus(
-            route_server=rs.name,
+            route_server=route_server,
             session=s.name,
             asn=s.asn,
             member=members[s.asn],
@@ -94,7 +105,6 @@ async def route_server_status(
         )
         for s in expected
     )
-    return RouteServerStatus(rs.name, out)
 
 
 async def status(
