@@ -224,3 +224,13 @@ def test_a_display_name_cannot_forge_commit_trailers(portal: Portal) -> None:
     ]
     assert message.count("PeeringDB-User-Id:") == 2  # the real trailer, and inside the name
     assert "by Eve PeeringDB-User-Id: 1 PeeringDB-Perms: 15 Reviewed-by: admin." in message
+
+
+def test_a_member_on_main_sees_how_to_connect(portal: Portal) -> None:
+    portal.login("alex")
+    page = portal.client.get("/asn/64500").text
+    assert '<pre id="join">zerotier-cli join 1122334455667788</pre>' in page
+    assert "<code>10.0.0.10/24</code> on node <code>a000000001</code>" in page
+    assert "<code>10.0.0.1 fd00:1::1</code>" in page and "AS64511" in page
+    assert "protocol bgp ztix_rs1_v4 {" in page and "neighbor 10.0.0.1 remote-as 64511" in page
+    assert 'id="connect"' not in portal.client.get("/asn/64502").text  # not a member yet

@@ -22,6 +22,7 @@ from ztix.portal.allocate import LanFull, lowest_free, used_addresses
 from ztix.portal.irrpreview import IrrPreview, IrrPreviews
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
+from ztix.portal.snippets import ConnectInfo, connect_info
 from ztix.ports import BirdReader
 from ztix.status.lookingglass import RouteServerView, member_view
 from ztix.tree import Entry
@@ -56,6 +57,7 @@ class AsnView:
     warnings: list[str] = field(default_factory=list)
     suggested: MaxPrefix | None = None  # what a request would set, from PeeringDB
     irr: IrrPreview | None = None  # what the member's AS-SET expands to now (IRR filtering on)
+    connect: ConnectInfo | None = None  # how to connect, once the member is on main
 
 
 def _peer_from(files: dict[str, Entry], asn: int) -> Peer | None:
@@ -165,8 +167,21 @@ class PortalService:
                 else (as_sets(network.irr_as_set) or (f"AS{asn}",))
             )
             preview = await self._irr_preview(repo, asn, names)
+        connect = None
+        if current is not None and repo is not None:
+            connect = connect_info(repo.exchange.model, current)
         return AsnView(
-            asn, network, current, pending, change, status, check, warnings, suggested, preview
+            asn,
+            network,
+            current,
+            pending,
+            change,
+            status,
+            check,
+            warnings,
+            suggested,
+            preview,
+            connect,
         )
 
     async def looking_glass(self, asn: int, page: int) -> tuple[Peer, list[RouteServerView]]:
