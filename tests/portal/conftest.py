@@ -170,6 +170,7 @@ def open_portal(
         forge_project="zt-ix/peering",
         peeringdb_url=peeringdb.url,
         peeringdb_api_key="pdb-key",
+        audit_log=tmp_path / "audit.jsonl",
     )
     service = PortalService(
         settings,

@@ -91,3 +91,12 @@ def test_other_members_looking_glass_is_refused(glass: Portal) -> None:
     assert glass.client.get("/asn/64509/looking-glass").status_code == 403  # read-only at PDB
     glass.client.post("/logout", data={"csrf": glass.csrf()})
     assert glass.client.get("/asn/64500/looking-glass").status_code in (401, 403)
+
+
+def test_the_status_follows_the_sessions_on_the_route_server(glass: Portal) -> None:
+    page = glass.client.get("/asn/64500").text
+    assert 'id="status">active<' in page
+    assert "your sessions to every route server are Established" in page
+    three = glass.client.get("/asn/64502").text  # its change is minutes old: still provisioning
+    assert 'id="status">provisioning<' in three
+    assert "waiting for your sessions: rs1 ipv4 from 10.0.0.12: Automatic shutdown: Route limit exceeded" in three  # fmt: skip

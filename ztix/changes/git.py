@@ -97,6 +97,16 @@ class GitWorkspace:
             except git.GitError as exc:
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
 
+    def changed_at(self, path: str) -> int | None:
+        """When main last changed `path` (commit time, seconds since the epoch); None: never."""
+        with self._lock:
+            try:
+                repo = self._repo()
+                stamp = repo.git.log("-1", "--format=%ct", f"origin/{self.main}", "--", path)
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
+        return int(stamp) if stamp.strip().isdigit() else None
+
     def branch_files(self, branch: str) -> dict[str, Entry] | None:
         """The files of `branch` on the remote (after a fetch); None when it does not exist."""
         with self._lock:

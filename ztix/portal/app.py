@@ -33,6 +33,7 @@ from ztix.ixf import ixf_export, ixf_text
 from ztix.loader import load_files
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.access import NetworkAccess, User, from_claims
+from ztix.portal.audit import AuditLog
 from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService, RequestBusy, RequestRefused
 from ztix.portal.sessions import LoggedIn, LoginStateCache, SessionStore
@@ -77,6 +78,7 @@ class Portal:
         self.submissions: dict[int, deque[float]] = {}
         self.sessions = SessionStore(settings.session_max_age)
         self._export: tuple[float, str] | None = None
+        self.audit = AuditLog(settings.audit_log)
 
     def login_state(self, request: Request) -> LoggedIn | None:
         """The server-side state of this browser's login, if any."""
@@ -153,8 +155,8 @@ class Portal:
         )
         return response
 
-    async def _token(self, request: Request) -> dict[str, Any] | HTMLResponse:
-        """The token response for the callback's code, its ID token checked; or the error page."""
+    async def _token(self, request: Request) -> dict[str, Any]:
+        """The token response for the callback's code, its ID token checked; or _LoginFailed."""
         # OpenID Connect Core 3.1.3.7: iss must be the provider and aud must contain our client
         # id (authlib checks aud only when told to); several audiences need azp = our client id.
         claims_options = {
@@ -162,8 +164,11 @@ class Portal:
             "aud": {"essential": True, "values": [self.settings.client_id]},
         }
         if "code" not in request.query_params and "error" not in request.query_params:
-            return self.error(
-                request, 400, "Login failed", "PeeringDB sent no authorization code; start again."
+            raise _LoginFailed(
+                self.error(
+                    request, 400, "Login failed", "PeeringDB sent no authorization code; retry."
+                ),
+                "no_code",
             )
         try:
             token: dict[str, Any] = await self.provider.authorize_access_token(
@@ -171,42 +176,62 @@ class Portal:
             )
         except MismatchingStateError:
             # A stale tab, the back button, or a link used twice: not an attack worth naming.
-            return self.error(
-                request,
-                400,
-                "Login expired",
-                "This login page is out of date (used already, or from another tab). "
-                "Please log in again.",
-            )
+            raise _LoginFailed(
+                self.error(
+                    request,
+                    400,
+                    "Login expired",
+                    "This login page is out of date (used already, or from another tab). "
+                    "Please log in again.",
+                ),
+                "state",
+            ) from None
         except (OAuthError, JoseError, ValueError, KeyError) as exc:
-            return self.error(
-                request,
-                400,
-                "Login failed",
-                "PeeringDB login could not be "
-                f"completed ({_oauth_reason(exc)}). Please start again.",
-            )
+            raise _LoginFailed(
+                self.error(
+                    request,
+                    400,
+                    "Login failed",
+                    "PeeringDB login could not be "
+                    f"completed ({_oauth_reason(exc)}). Please start again.",
+                ),
+                f"token: {type(exc).__name__}",
+            ) from None
         return token
 
     async def callback(self, request: Request) -> Response:
         """Finish the login: state, code, PKCE, ID token (JWKS, iss, aud, exp, nonce), userinfo."""
+        try:
+            user = await self._login(request)
+        except _LoginFailed as failed:
+            self.audit.record("login", "failed", reason=failed.reason, source=_source(request))
+            return failed.response
+        self.audit.record("login", "ok", user_id=user.id, source=_source(request))
+        return RedirectResponse("/", status_code=303)
+
+    async def _login(self, request: Request) -> User:
         token = await self._token(request)
-        if isinstance(token, HTMLResponse):
-            return token
         claims = token.get("userinfo")
         if not claims:  # authlib validates an ID token only if there is one: require it
-            return self.error(request, 400, "Login failed", "PeeringDB sent no ID token.")
+            page = self.error(request, 400, "Login failed", "PeeringDB sent no ID token.")
+            raise _LoginFailed(page, "no_id_token")
         try:
             info = await self.provider.userinfo(token=token)
         except (OAuthError, httpx.HTTPError) as exc:
-            return self.error(
-                request,
-                502,
-                "Login failed",
-                f"PeeringDB did not answer the user-info request ({type(exc).__name__}).",
-            )
+            raise _LoginFailed(
+                self.error(
+                    request,
+                    502,
+                    "Login failed",
+                    f"PeeringDB did not answer the user-info request ({type(exc).__name__}).",
+                ),
+                "userinfo",
+            ) from None
         if str(info.get("sub")) != str(claims.get("sub")):
-            return self.error(request, 400, "Login failed", "The user info is for another user.")
+            raise _LoginFailed(
+                self.error(request, 400, "Login failed", "The user info is for another user."),
+                "sub_mismatch",
+            )
         user, networks = from_claims({**claims, **info})
         self.sessions.drop(request.session.get("sid"))
         request.session.clear()  # a fresh session at login (no fixation)
@@ -216,7 +241,7 @@ class Portal:
             {"access_token": token["access_token"], "token_type": "Bearer"},
         )
         request.session.update(sid=sid, csrf=secrets.token_urlsafe(32))
-        return RedirectResponse("/", status_code=303)
+        return user
 
     async def logout(self, request: Request) -> Response:
         """Forget the session."""
@@ -319,10 +344,11 @@ class Portal:
                 self.submissions.setdefault(user.id, deque()).append(time.monotonic())
         except RequestBusy as exc:
             self.submissions[user.id].pop()  # not looked at: not counted
-            return self.error(request, exc.status, "Request not sent", str(exc))
+            return self._refused(request, (user, asn, action), exc)
         except RequestRefused as exc:
-            return self.error(request, exc.status, "Request not sent", str(exc))
+            return self._refused(request, (user, asn, action), exc)
         except ValidationFailed as exc:
+            self._audit_request(request, (user, asn, action), "refused", reason="validation")
             return self.error(
                 request,
                 400,
@@ -331,7 +357,9 @@ class Portal:
                 [str(p) for p in exc.problems],
             )
         except AdapterError as exc:
+            self._audit_request(request, (user, asn, action), "failed", reason=type(exc).__name__)
             return self.error(request, 502, "Request not sent", str(exc))
+        self._audit_request(request, (user, asn, action), "submitted", change=change.where)
         return self.page("submitted.html", request, asn=asn, change=change, action=action)
 
     async def participants(self, request: Request) -> Response:
@@ -353,6 +381,26 @@ class Portal:
                 return self.error(request, 503, "Export unavailable", str(exc).splitlines()[0])
             self._export = (now, text)
         return Response(self._export[1], media_type="application/json")
+
+    def _refused(
+        self, request: Request, who: tuple[User, int, str], exc: RequestRefused
+    ) -> HTMLResponse:
+        self._audit_request(request, who, "refused", reason=str(exc)[:200])
+        return self.error(request, exc.status, "Request not sent", str(exc))
+
+    def _audit_request(
+        self, request: Request, who: tuple[User, int, str], outcome: str, **extra: str
+    ) -> None:
+        user, asn, action = who
+        self.audit.record(
+            "request",
+            outcome,
+            user_id=user.id,
+            asn=asn,
+            action=action,
+            source=_source(request),
+            **extra,
+        )
 
     async def request_change(self, request: Request, asn: int) -> Response:
         """Join or update."""
@@ -445,6 +493,19 @@ def _status_reader(settings: PortalSettings) -> SshBirdReader | None:
         settings.status_ssh_key, settings.status_ssh_key_file, "ZTIX_PORTAL_STATUS_SSH_KEY"
     )
     return None if key is None else SshBirdReader(key, DeploySettings(), ttl=LG_TTL)
+
+
+class _LoginFailed(Exception):
+    """A login that did not complete: the page to show, and its kind for the audit log."""
+
+    def __init__(self, response: HTMLResponse, reason: str) -> None:
+        super().__init__(reason)
+        self.response, self.reason = response, reason
+
+
+def _source(request: Request) -> str | None:
+    """The client's address as the portal sees it (the proxy's, unless it passes it on)."""
+    return request.client.host if request.client else None
 
 
 def _oauth_reason(exc: Exception) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -15,11 +16,12 @@ from ztix.errors import ValidationFailed, ZtixError
 from ztix.irr.files import irr_path
 from ztix.irrchecks import expected_names
 from ztix.loader import EXCHANGE_FILE, Repository, error_message, load_files
-from ztix.models import MaxPrefix, Peer, Policy, RequestedBy
+from ztix.models import Exchange, MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.allocate import LanFull, lowest_free, used_addresses
 from ztix.portal.irrpreview import IrrPreview, IrrPreviews
+from ztix.portal.journey import Evidence, journey
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
 from ztix.portal.snippets import ConnectInfo, connect_info
@@ -28,7 +30,9 @@ from ztix.status.lookingglass import RouteServerView, member_view
 from ztix.tree import Entry
 from ztix.yamlsource import format_loc
 
-Status = Literal["not a member", "pending", "active", "failed", "approved", "rejected"]
+Status = Literal[
+    "not a member", "pending", "approved", "provisioning", "active", "failed", "rejected"
+]
 
 
 class RequestRefused(ZtixError):
@@ -58,6 +62,8 @@ class AsnView:
     suggested: MaxPrefix | None = None  # what a request would set, from PeeringDB
     irr: IrrPreview | None = None  # what the member's AS-SET expands to now (IRR filtering on)
     connect: ConnectInfo | None = None  # how to connect, once the member is on main
+    reason: str = ""  # why provisioning or failed, in words
+    unread: tuple[str, ...] = ()  # evidence that could not be read (a route server down)
 
 
 def _peer_from(files: dict[str, Entry], asn: int) -> Peer | None:
@@ -167,9 +173,13 @@ class PortalService:
                 else (as_sets(network.irr_as_set) or (f"AS{asn}",))
             )
             preview = await self._irr_preview(repo, asn, names)
-        connect = None
+        connect: ConnectInfo | None = None
+        evidence: Evidence | None = None
         if current is not None and repo is not None:
             connect = connect_info(repo.exchange.model, current)
+            if status in ("approved", "active") and current.active:
+                evidence = await self._evidence(repo.exchange.model, current, check)
+                status = evidence.stage
         return AsnView(
             asn,
             network,
@@ -182,7 +192,15 @@ class PortalService:
             suggested,
             preview,
             connect,
+            evidence.reason if evidence else "",
+            evidence.unread if evidence else (),
         )
+
+    async def _evidence(self, exchange: Exchange, peer: Peer, check: str | None) -> Evidence:
+        """The member's stage after approval, from the apply result and the route servers."""
+        changed = await asyncio.to_thread(self.workspace.changed_at, f"peers/AS{peer.asn}.yaml")
+        minutes = None if changed is None else (time.time() - changed) / 60
+        return await journey(exchange, peer, check, minutes, self.reader)
 
     async def looking_glass(self, asn: int, page: int) -> tuple[Peer, list[RouteServerView]]:
         """The member's sessions and routes on every route server (its own only)."""

@@ -33,6 +33,8 @@ class PortalSettings(ForgeSettings):
     # the operator's manual has the line). Without it the portal shows no looking glass.
     status_ssh_key: Secret1 | None = None
     status_ssh_key_file: Path | None = None
+    # The audit trail (JSON lines): a file to append to; standard error when unset.
+    audit_log: Path | None = None
     # Seconds an AS-SET expansion shown on the join page may take (the daily refresh has its own).
     irr_timeout: float = Field(default=10.0, gt=0, le=120)
     session_max_age: int = Field(default=8 * 3600, ge=300, le=30 * 86400)

@@ -1,0 +1,88 @@
+"""A member's status after approval, read from where the evidence lives: the apply job's result
+(the forge's `ztix/apply` commit status) and the member's sessions on the route servers."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Literal
+
+from ztix.models import Exchange, Peer
+from ztix.ports import BirdReader, StatusError, Target
+from ztix.render import sessions
+from ztix.status.birdstate import sessions as parse_sessions
+
+# Minutes after the change reached main within which sessions that are not up yet count as
+# provisioning (the member is configuring its router); after that they are a failure.
+PROVISION_MINUTES = 30
+
+Stage = Literal["approved", "provisioning", "active", "failed"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The stage, why, and what could not be read."""
+
+    stage: Stage
+    reason: str = ""
+    unread: tuple[str, ...] = ()
+
+
+async def _read(exchange: Exchange, peer: Peer, reader: BirdReader) -> tuple[list[str], list[str]]:
+    """(sessions not Established, with why; route servers that could not be read)."""
+
+    async def one(rs_name: str) -> tuple[list[str], str | None]:
+        rs = next(r for r in exchange.route_servers if r.name == rs_name)
+        expected = [s for s in sessions(exchange, rs, [peer]) if not s.disabled]
+        try:
+            (answer,) = await reader.query(
+                Target.from_model(rs, exchange), [f'show protocols all "AS{peer.asn}_*"']
+            )
+        except StatusError as exc:
+            return [], f"{rs.name} ({exc})"
+        live = parse_sessions(answer)
+        down = []
+        for s in expected:
+            state = live.get(s.name)
+            if state is None:
+                down.append(f"{rs.name} {s.family}: not configured yet")
+            elif not state.established:
+                why = state.last_error or state.bgp_state or state.info or state.state
+                down.append(f"{rs.name} {s.family} from {s.neighbor}: {why}")
+        return down, None
+
+    results = await asyncio.gather(*(one(rs.name) for rs in exchange.route_servers))
+    down = [line for lines, _ in results for line in lines]
+    unread = [name for _, name in results if name]
+    return down, unread
+
+
+async def journey(
+    exchange: Exchange,
+    peer: Peer,
+    check: str | None,
+    minutes_since: float | None,
+    reader: BirdReader | None,
+) -> Evidence:
+    """Where an approved member is: approved, provisioning, active or failed (with why)."""
+    if check in ("failure", "error"):
+        return Evidence("failed", "the apply job failed for this change; the IX admins see why")
+    if reader is None:
+        # No route-server access: the apply result is all there is to go by.
+        return Evidence("active" if check == "success" else "approved")
+    down, unread = await _read(exchange, peer, reader)
+    if not down and not unread:
+        return Evidence("active")
+    if not down:
+        return Evidence("provisioning", "", tuple(unread))
+    waiting = "; ".join(down)
+    recent = minutes_since is None or minutes_since < PROVISION_MINUTES or check == "pending"
+    if recent:
+        return Evidence("provisioning", f"waiting for your sessions: {waiting}", tuple(unread))
+    return Evidence(
+        "failed",
+        f"sessions not Established {PROVISION_MINUTES} minutes after the change was applied: "
+        f"{waiting}. Check that your router joined the ZeroTier network and has the "
+        "configuration below",
+        tuple(unread),
+    )
