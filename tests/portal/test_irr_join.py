@@ -102,7 +102,7 @@ def test_an_irr_that_fails_is_said_and_the_join_goes_without_data(
 
 def test_leaving_removes_the_irr_data_too(irr_portal: Portal) -> None:
     assert branch_file(irr_portal.remote, "main", "irr/AS64500.yaml") is not None
-    status, text = post(irr_portal, "/asn/64500/leave")
+    status, text = post(irr_portal, "/asn/64500/leave", confirm="yes")
     assert status == 200, text
     assert branch_file(irr_portal.remote, "ztix/AS64500", "peers/AS64500.yaml") is None
     assert branch_file(irr_portal.remote, "ztix/AS64500", "irr/AS64500.yaml") is None

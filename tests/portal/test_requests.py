@@ -90,9 +90,12 @@ def test_leave_removes_the_file(portal: Portal) -> None:
     page = portal.client.get("/asn/64500").text
     assert "never reachable via route servers" in page  # info_never_via_route_servers
     status, text = post(portal, "/asn/64500/leave")
+    assert status == 400 and "confirms AS64500 leaves" in text  # not confirmed
+    status, text = post(portal, "/asn/64500/leave", confirm="yes")
     assert status == 200, text
     assert branch_file(portal.remote, "ztix/AS64500", "peers/AS64500.yaml") is None
     assert branch_file(portal.remote, "main", "peers/AS64500.yaml") is not None
+    assert "Open change: leave requested." in portal.client.get("/asn/64500").text
 
 
 def test_read_only_members_are_refused_with_the_reason(portal: Portal) -> None:

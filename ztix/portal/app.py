@@ -407,7 +407,15 @@ class Portal:
         return await self.submit(request, asn, "join")
 
     async def leave(self, request: Request, asn: int) -> Response:
-        """Leave."""
+        """Leave, once confirmed on the form."""
+        form = await request.form()
+        if form.get("confirm") != "yes":
+            return self.error(
+                request,
+                400,
+                "Not sent",
+                f"Tick the box that confirms AS{asn} leaves the exchange, then send again.",
+            )
         return await self.submit(request, asn, "leave")
 
 

@@ -63,6 +63,7 @@ class AsnView:
     irr: IrrPreview | None = None  # what the member's AS-SET expands to now (IRR filtering on)
     connect: ConnectInfo | None = None  # how to connect, once the member is on main
     reason: str = ""  # why provisioning or failed, in words
+    pending_summary: str = ""  # what the open change asks for, e.g. "leave requested"
     unread: tuple[str, ...] = ()  # evidence that could not be read (a route server down)
 
 
@@ -76,6 +77,23 @@ def _peer_from(files: dict[str, Entry], asn: int) -> Peer | None:
     except ValidationFailed:
         return None
     return repo.peers[0].model if repo.peers else None
+
+
+def _pending_summary(current: Peer | None, pending: Peer | None) -> str:
+    """What the open change asks for, in words."""
+    if pending is None:
+        return "leave requested" if current is not None else ""
+    if current is None:
+        return "join requested"
+    changes = []
+    old, new = current.connections[0], pending.connections[0]
+    if old.zerotier_node_id != new.zerotier_node_id:
+        changes.append(f"node id {old.zerotier_node_id} \u2192 {new.zerotier_node_id}")
+    if current.contact != pending.contact:
+        changes.append(f"contact {current.contact} \u2192 {pending.contact}")
+    if current.max_prefix != pending.max_prefix:
+        changes.append("max-prefix limits")
+    return "update requested: " + (", ".join(changes) or "no visible change")
 
 
 def _text(entry: Entry | None) -> str:
@@ -138,6 +156,9 @@ class PortalService:
             if asn in branches and change.state in ("open", "none")
             else None
         )
+        summary = ""
+        if asn in branches and change.state in ("open", "none"):
+            summary = _pending_summary(current, pending)
         network = await self.peeringdb.network(asn)
         check = None
         if change.state == "merged" and change.merge_commit:
@@ -192,8 +213,9 @@ class PortalService:
             suggested,
             preview,
             connect,
-            evidence.reason if evidence else "",
-            evidence.unread if evidence else (),
+            reason=evidence.reason if evidence else "",
+            pending_summary=summary,
+            unread=evidence.unread if evidence else (),
         )
 
     async def _evidence(self, exchange: Exchange, peer: Peer, check: str | None) -> Evidence:
