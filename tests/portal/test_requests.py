@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import subprocess
 from pathlib import Path
 
@@ -237,3 +238,36 @@ def test_a_member_on_main_sees_how_to_connect(portal: Portal) -> None:
     assert "<code>10.0.0.1 fd00:1::1</code>" in page and "AS64511" in page
     assert "protocol bgp ztix_rs1_v4 {" in page and "neighbor 10.0.0.1 remote-as 64511" in page
     assert 'id="connect"' not in portal.client.get("/asn/64502").text  # not a member yet
+
+
+def test_the_planned_addresses_are_shown_reserved_and_released(portal: Portal) -> None:
+    from ztix.portal.access import NetworkAccess, User  # noqa: PLC0415
+
+    portal.login("alex")
+    page = portal.client.get("/asn/64502").text
+    assert (
+        '<strong class="planned">10.0.0.2</strong>, <strong class="planned">fd00:1::2</strong>'
+        in page
+    )
+    status, _ = post(portal, "/asn/64502/request", node_id="a0000000aa", contact="n@x.example")
+    assert status == 200
+    # Another network's join now gets the next addresses: AS64502's change reserves .2.
+    portal.peeringdb.nets[64503] = {**portal.peeringdb.nets[64502], "id": 90004, "asn": 64503}
+    user = User(12345, "Alex Example", "alex@member.example", True, True)
+    other = NetworkAccess(64503, 90004, "Other", 15, True, "")
+    submit = functools.partial(
+        portal.service.submit, user, other, "join", node_id="a0000000bb", contact="n@y.example"
+    )
+    assert portal.client.portal is not None
+    portal.client.portal.call(submit)  # on the app's event loop, where its clients live
+    assert "ipv4: 10.0.0.3" in git(portal.remote, "show", "ztix/AS64503:peers/AS64503.yaml")
+    # The admins close AS64502's request unmerged: its addresses are free again.
+    portal.github.pulls[0]["state"] = "closed"
+    portal.peeringdb.nets[64504] = {**portal.peeringdb.nets[64502], "id": 90005, "asn": 64504}
+    third = NetworkAccess(64504, 90005, "Third", 15, True, "")
+    portal.client.portal.call(
+        functools.partial(
+            portal.service.submit, user, third, "join", node_id="a0000000cc", contact="n@z.example"
+        )
+    )
+    assert "ipv4: 10.0.0.2" in git(portal.remote, "show", "ztix/AS64504:peers/AS64504.yaml")

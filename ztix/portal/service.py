@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +20,7 @@ from ztix.loader import EXCHANGE_FILE, Repository, error_message, load_files
 from ztix.models import Exchange, MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
-from ztix.portal.allocate import LanFull, lowest_free, used_addresses
+from ztix.portal.allocate import Address, LanFull, lowest_free, used_addresses
 from ztix.portal.irrpreview import IrrPreview, IrrPreviews
 from ztix.portal.journey import Evidence, journey
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
@@ -64,6 +65,7 @@ class AsnView:
     connect: ConnectInfo | None = None  # how to connect, once the member is on main
     reason: str = ""  # why provisioning or failed, in words
     pending_summary: str = ""  # what the open change asks for, e.g. "leave requested"
+    planned: tuple[str, ...] = ()  # the addresses a join sent now would get
     unread: tuple[str, ...] = ()  # evidence that could not be read (a route server down)
 
 
@@ -77,6 +79,29 @@ def _peer_from(files: dict[str, Entry], asn: int) -> Peer | None:
     except ValidationFailed:
         return None
     return repo.peers[0].model if repo.peers else None
+
+
+def planned_addresses(
+    repo: Repository, branches: dict[int, dict[str, Entry]], asn: int
+) -> tuple[Address | None, Address | None]:
+    """The lowest free IPv4 and IPv6 peering addresses, counting main and every open change
+    but `asn`'s own (an open change reserves its addresses until it is merged or closed)."""
+    exchange = repo.exchange.model
+    others = [p.model for p in repo.peers] + [
+        peer
+        for other, files in branches.items()
+        if other != asn
+        if (peer := _peer_from(files, other)) is not None
+    ]
+    used = used_addresses(exchange, others)
+    lan = exchange.peering_lan
+    try:
+        return (
+            lowest_free(lan.ipv4, used) if lan.ipv4 else None,
+            lowest_free(lan.ipv6, used) if lan.ipv6 else None,
+        )
+    except LanFull as exc:
+        raise RequestRefused(f"{exc}; contact the IX admins") from None
 
 
 def _pending_summary(current: Peer | None, pending: Peer | None) -> str:
@@ -196,6 +221,11 @@ class PortalService:
             preview = await self._irr_preview(repo, asn, names)
         connect: ConnectInfo | None = None
         evidence: Evidence | None = None
+        planned: tuple[str, ...] = ()
+        if current is None and pending is None and repo is not None:
+            open_branches = await self._reserving(branches)
+            with contextlib.suppress(RequestRefused):  # a full LAN is said at submit
+                planned = tuple(str(a) for a in planned_addresses(repo, open_branches, asn) if a)
         if current is not None and repo is not None:
             connect = connect_info(repo.exchange.model, current)
             if status in ("approved", "active") and current.active:
@@ -216,7 +246,21 @@ class PortalService:
             reason=evidence.reason if evidence else "",
             pending_summary=summary,
             unread=evidence.unread if evidence else (),
+            planned=planned,
         )
+
+    async def _reserving(
+        self, branches: dict[int, dict[str, Entry]]
+    ) -> dict[int, dict[str, Entry]]:
+        """The branches whose change still reserves addresses: not closed unmerged."""
+        states = await asyncio.gather(
+            *(self.forge.change_for(f"{BRANCH_PREFIX}{asn}") for asn in branches)
+        )
+        return {
+            asn: files
+            for (asn, files), info in zip(branches.items(), states, strict=True)
+            if info.state != "closed"
+        }
 
     async def _evidence(self, exchange: Exchange, peer: Peer, check: str | None) -> Evidence:
         """The member's stage after approval, from the apply result and the route servers."""
@@ -299,6 +343,7 @@ class PortalService:
                 also, irr_line = await self._irr_files(load_files(main), asn, names)
             async with self.allocation:
                 main, branches = await asyncio.to_thread(self.workspace.snapshot)
+                branches = await self._reserving(branches)
                 if action == "leave":
                     if f"peers/AS{asn}.yaml" not in main:
                         raise RequestRefused(f"AS{asn} is not a member, so it cannot leave")
@@ -358,26 +403,7 @@ class PortalService:
                 *(c.model_dump() for c in existing.connections[1:]),
             )
         else:
-            others = [p.model for p in repo.peers] + [
-                peer
-                for other, files in branches.items()
-                if other != asn
-                if (peer := _peer_from(files, other)) is not None
-            ]
-            used = used_addresses(exchange, others)
-            try:
-                ipv4 = (
-                    lowest_free(exchange.peering_lan.ipv4, used)
-                    if exchange.peering_lan.ipv4
-                    else None
-                )
-                ipv6 = (
-                    lowest_free(exchange.peering_lan.ipv6, used)
-                    if exchange.peering_lan.ipv6
-                    else None
-                )
-            except LanFull as exc:
-                raise RequestRefused(f"{exc}; contact the IX admins") from None
+            ipv4, ipv6 = planned_addresses(repo, branches, asn)
             connections = ({"zerotier_node_id": node_id, "ipv4": ipv4, "ipv6": ipv6},)
         data = {
             "asn": asn,
