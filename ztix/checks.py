@@ -79,7 +79,8 @@ def _where(located: Located[Exchange] | Located[Peer], loc: Loc) -> str:
     return f"{located.path}:{line} ({format_loc(loc)})"
 
 
-def _asn_allowed(exchange: Exchange, asn: int) -> str | None:
+def asn_refusal(exchange: Exchange, asn: int) -> str | None:
+    """Why the exchange takes no member with this ASN ('is a private ASN ...'), or None."""
     kind = asn_kind(asn)
     if kind == "documentation" and not exchange.policy.allow_documentation_asns:
         return "is a documentation ASN (RFC 5398)"
@@ -124,7 +125,7 @@ def _address(
 
 def _exchange(located: Located[Exchange], claims: _Claims) -> Iterator[Problem]:
     exchange = located.model
-    if why := _asn_allowed(exchange, exchange.asn):
+    if why := asn_refusal(exchange, exchange.asn):
         yield located.problem(
             ("asn",),
             f"AS{exchange.asn} {why}",
@@ -188,7 +189,7 @@ def _peer(
         yield located.problem(
             ("asn",), f"AS{peer.asn} is the route servers' own ASN and cannot be a peer"
         )
-    if (why := _asn_allowed(exchange, peer.asn)) is not None:
+    if (why := asn_refusal(exchange, peer.asn)) is not None:
         yield located.problem(("asn",), f"AS{peer.asn} {why}", "peers need a public ASN")
     for family in ("ipv4", "ipv6"):
         limit = getattr(peer.max_prefix, family)

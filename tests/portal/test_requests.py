@@ -187,8 +187,13 @@ def test_a_bad_node_id_is_explained(portal: Portal) -> None:
     )
     assert status == 400
     assert "starts with &#39;ff&#39;, which ZeroTier reserves" in text
+    # The form again, the field named as the form names it, the member's input kept.
+    assert 'id="form-errors"' in text and "ZeroTier node id:" in text
+    assert 'value="ff00000000"' in text and 'value="noc@three.example"' in text
+    assert "connections" not in text.split('id="form-errors"', 1)[1].split("</div>", 1)[0]
     status, text = post(portal, "/asn/64502/request", node_id="a0000000aa", contact="not an email")
     assert status == 400 and "is not an e-mail address" in text
+    assert "NOC e-mail address:" in text and 'value="not an email"' in text
     assert not portal.github.pulls
 
 
@@ -271,3 +276,22 @@ def test_the_planned_addresses_are_shown_reserved_and_released(portal: Portal) -
         )
     )
     assert "ipv4: 10.0.0.2" in git(portal.remote, "show", "ztix/AS64504:peers/AS64504.yaml")
+
+
+def test_a_network_the_exchange_refuses_is_said_on_the_networks_page(portal: Portal) -> None:
+    from tests.portal.op import USERS  # noqa: PLC0415
+
+    users = {k: dict(v) for k, v in USERS.items()}
+    users["alex"]["networks"] = [
+        *USERS["alex"]["networks"],
+        {"id": 90010, "name": "Private Net", "asn": 4200000010, "perms": 15},
+    ]
+    portal.op.set_users(users)
+    try:
+        portal.login("alex")
+        page = portal.client.get("/").text
+    finally:
+        portal.op.set_users(USERS)
+    row = page[page.index("AS4200000010") :].split("</tr>", 1)[0]
+    assert "no: AS4200000010 is a private ASN (RFC 6996); the exchange does not take it" in row
+    assert '<a href="/asn/64502">Peer Three</a>' in page  # the others as before

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hmac
+import re
 import secrets
 import time
 from collections import deque
@@ -146,7 +147,14 @@ class Portal:
     async def index(self, request: Request) -> HTMLResponse:
         """The landing page, or the user's networks."""
         who = self.current(request)
-        return self.page("index.html", request, networks=who[1] if who else [])
+        networks = who[1] if who else []
+        refusals: dict[int, str] = {}
+        if networks:
+            try:  # said here, before anyone fills in a form
+                refusals = await self.service.refusals([n.asn for n in networks if n.may_act])
+            except AdapterError:
+                refusals = {}
+        return self.page("index.html", request, networks=networks, refusals=refusals)
 
     async def login(self, request: Request) -> Response:
         """Redirect to PeeringDB; authlib keeps state, nonce and PKCE verifier in the session."""
@@ -261,7 +269,9 @@ class Portal:
             view = await self.service.view(asn)
         except AdapterError as exc:
             return self.error(request, 502, "Unavailable", str(exc))
-        return self.page("asn.html", request, view=view, access=checked[1])
+        return self.page(
+            "asn.html", request, view=view, access=checked[1], form=None, form_errors=[]
+        )
 
     async def looking_glass(self, request: Request, asn: int) -> HTMLResponse:
         """The member's sessions and routes on each route server (its own networks only)."""
@@ -329,6 +339,7 @@ class Portal:
             return checked
         user, access = checked
         form = await request.form()
+        who = (user, asn, action)
         # Every request the service looks at counts against the hourly limit; one refused
         # because another for the ASN is in progress (409) was not looked at, so it does not.
         try:
@@ -342,25 +353,32 @@ class Portal:
                 )
             finally:
                 self.submissions.setdefault(user.id, deque()).append(time.monotonic())
-        except RequestBusy as exc:
-            self.submissions[user.id].pop()  # not looked at: not counted
-            return self._refused(request, (user, asn, action), exc)
-        except RequestRefused as exc:
-            return self._refused(request, (user, asn, action), exc)
-        except ValidationFailed as exc:
-            self._audit_request(request, (user, asn, action), "refused", reason="validation")
-            return self.error(
-                request,
-                400,
-                "Request not sent",
-                "The peer file would not pass validation:",
-                [str(p) for p in exc.problems],
-            )
-        except AdapterError as exc:
-            self._audit_request(request, (user, asn, action), "failed", reason=type(exc).__name__)
-            return self.error(request, 502, "Request not sent", str(exc))
-        self._audit_request(request, (user, asn, action), "submitted", change=change.where)
+        except (RequestRefused, ValidationFailed, AdapterError) as exc:
+            return await self._not_sent(request, who, form, exc)
+        self._audit_request(request, who, "submitted", change=change.where)
         return self.page("submitted.html", request, asn=asn, change=change, action=action)
+
+    async def _not_sent(
+        self, request: Request, who: tuple[User, int, str], form: Any, exc: Exception
+    ) -> HTMLResponse:
+        """The answer to a request that was not sent: by the error's type."""
+        user, asn, action = who
+        if isinstance(exc, RequestBusy):
+            self.submissions[user.id].pop()  # not looked at: not counted
+            return self._refused(request, who, exc)
+        if isinstance(exc, RequestRefused) and action != "join":
+            return self._refused(request, who, exc)
+        if isinstance(exc, RequestRefused):
+            self._audit_request(request, who, "refused", reason=str(exc)[:200])
+            return await self._form_again(request, asn, form, [in_words(str(exc))])
+        if isinstance(exc, ValidationFailed):
+            self._audit_request(request, who, "refused", reason="validation")
+            problems = [
+                in_words(f"{p.field}: {p.message}" if p.field else p.message) for p in exc.problems
+            ]
+            return await self._form_again(request, asn, form, problems)
+        self._audit_request(request, who, "failed", reason=type(exc).__name__)
+        return self.error(request, 502, "Request not sent", str(exc))
 
     async def participants(self, request: Request) -> Response:
         """The IX-F member export of main (no login), rebuilt at most once a minute."""
@@ -381,6 +399,22 @@ class Portal:
                 return self.error(request, 503, "Export unavailable", str(exc).splitlines()[0])
             self._export = (now, text)
         return Response(self._export[1], media_type="application/json")
+
+    async def _form_again(
+        self, request: Request, asn: int, form: Any, problems: list[str]
+    ) -> HTMLResponse:
+        """The ASN page again, with the member's input and what is wrong, field by field."""
+        try:
+            view = await self.service.view(asn)
+        except AdapterError as exc:
+            return self.error(request, 502, "Request not sent", str(exc), problems)
+        checked = self.allowed(request, asn)
+        access = None if isinstance(checked, HTMLResponse) else checked[1]
+        values = {"node_id": str(form.get("node_id", "")), "contact": str(form.get("contact", ""))}
+        return self.page(
+            "asn.html", request, 400, view=view, access=access, form=values,
+            form_errors=problems,
+        )  # fmt: skip
 
     def _refused(
         self, request: Request, who: tuple[User, int, str], exc: RequestRefused
@@ -509,6 +543,23 @@ class _LoginFailed(Exception):
     def __init__(self, response: HTMLResponse, reason: str) -> None:
         super().__init__(reason)
         self.response, self.reason = response, reason
+
+
+# What the peer file's fields are called on the form, for messages a member reads.
+FIELD_WORDS = (
+    (re.compile(r"connections(?:\[\d+\]|\.\d+)\.zerotier_node_id"), "ZeroTier node id"),
+    (re.compile(r"(?<![\w.@])contact(?=:)"), "NOC e-mail address"),
+    (re.compile(r"connections(?:\[\d+\]|\.\d+)\.ipv4"), "IPv4 peering address"),
+    (re.compile(r"connections(?:\[\d+\]|\.\d+)\.ipv6"), "IPv6 peering address"),
+    (re.compile(r"max_prefix\.ipv([46])"), r"IPv\1 max-prefix limit"),
+)
+
+
+def in_words(message: str) -> str:
+    """A validation message with the peer file's field names as the form calls them."""
+    for pattern, words in FIELD_WORDS:
+        message = pattern.sub(words, message)
+    return message
 
 
 def _source(request: Request) -> str | None:

@@ -13,6 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ztix.changes.forge import ChangeInfo, Forge
 from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
+from ztix.checks import asn_refusal
 from ztix.errors import ValidationFailed, ZtixError
 from ztix.irr.files import irr_path
 from ztix.irrchecks import expected_names
@@ -267,6 +268,20 @@ class PortalService:
         changed = await asyncio.to_thread(self.workspace.changed_at, f"peers/AS{peer.asn}.yaml")
         minutes = None if changed is None else (time.time() - changed) / 60
         return await journey(exchange, peer, check, minutes, self.reader)
+
+    async def refusals(self, asns: list[int]) -> dict[int, str]:
+        """Networks the exchange would refuse whatever the request says, and why."""
+        main, _ = await asyncio.to_thread(self.workspace.snapshot)
+        try:
+            exchange = load_files(main).exchange.model
+        except ValidationFailed:
+            return {}
+        found = {asn: asn_refusal(exchange, asn) for asn in asns}
+        return {
+            asn: f"AS{asn} {why}; the exchange does not take it"
+            for asn, why in found.items()
+            if why
+        }
 
     async def looking_glass(self, asn: int, page: int) -> tuple[Peer, list[RouteServerView]]:
         """The member's sessions and routes on every route server (its own only)."""
