@@ -39,9 +39,16 @@ class Stack:
 
 
 @contextmanager
-def running(workdir: Path, port: int | None = None) -> Iterator[Stack]:
-    """Start the stack in `workdir`; stop everything on exit."""
-    remote = bare_remote(workdir)[1]
+def running(
+    workdir: Path,
+    port: int | None = None,
+    *,
+    remote: Path | None = None,
+    status_key: Path | None = None,
+) -> Iterator[Stack]:
+    """Start the stack in `workdir` (over `remote`, default the test exchange; with the
+    read-only route-server key `status_key`, the looking glass and live status); stop all."""
+    remote = remote or bare_remote(workdir)[1]
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     op = OpenIDProvider(workdir, "ztix-portal", "portal-client-secret", [f"{url}/auth/callback"])
@@ -61,6 +68,8 @@ def running(workdir: Path, port: int | None = None) -> Iterator[Stack]:
         forge_project="zt-ix/peering",
         peeringdb_url=peeringdb.url,
         peeringdb_api_key="pdb-key",
+        status_ssh_key_file=status_key,
+        status_cache_seconds=1 if status_key else 30,
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

@@ -75,3 +75,47 @@ def test_without_route_server_access_the_apply_result_decides() -> None:
     exchange, peer = member()
     assert asyncio.run(journey(exchange, peer, "success", 1, None)).stage == "active"
     assert asyncio.run(journey(exchange, peer, None, 1, None)).stage == "approved"
+
+
+def test_the_zerotier_authorization_is_read_from_the_controller() -> None:
+    from tests.fakes.zerotier_controller import FakeController  # noqa: PLC0415
+    from ztix.commands.adapters import zerotier_provider  # noqa: PLC0415
+    from ztix.ports import ZeroTierProvider  # noqa: PLC0415
+    from ztix.zerotier.model import Member  # noqa: PLC0415
+
+    exchange, peer = member()
+    nwid = str(exchange.zerotier.network_id)
+    fake = FakeController(token="zt", node_id=nwid[:10])
+    try:
+
+        def provider() -> ZeroTierProvider:
+            return zerotier_provider(
+                exchange, "zt", api_url=fake.url, timeout=2, give_up=2, concurrency=1
+            )
+
+        # Not authorized yet: provisioning, and said why.
+        before = asyncio.run(journey(exchange, peer, "success", 1, None, zerotier=provider()))
+        assert before.stage == "provisioning"
+        assert "ZeroTier node a000000001 is not authorized on the network yet" in before.reason
+        # Authorized with its addresses (as apply does): active on the apply result.
+        record = Member("a000000001", "AS64500", True, ("10.0.0.10", "fd00:1::10"))
+
+        async def authorize() -> None:
+            p = provider()
+            await p.update_network({"name": "Test IX"})  # the network exists, as after apply
+            await p.upsert_member(record)
+            await p.aclose()
+
+        asyncio.run(authorize())
+        after = asyncio.run(journey(exchange, peer, "success", 1, None, zerotier=provider()))
+        assert after.stage == "active", after
+        # With the sessions read too, the route server decides.
+        both_read = asyncio.run(
+            journey(exchange, peer, "success", 1, Recorded(both("limit")), zerotier=provider())
+        )
+        assert both_read.stage == "provisioning" and "Route limit exceeded" in both_read.reason
+    finally:
+        fake.close()
+    # The controller down: said, never a failure.
+    gone = asyncio.run(journey(exchange, peer, "success", 99, None, zerotier=provider()))
+    assert gone.stage == "provisioning" and gone.unread[0].startswith("the ZeroTier network")

@@ -19,22 +19,41 @@ def settings() -> Settings:
 
 def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
     """The ZeroTier provider named in ix.yaml, with the token from the environment."""
+    return zerotier_provider(
+        exchange,
+        settings.zerotier_token_value(),
+        api_url=settings.zerotier_api_url,
+        timeout=settings.http_timeout,
+        give_up=settings.zerotier_give_up,
+        concurrency=settings.zerotier_concurrency,
+    )
+
+
+def zerotier_provider(
+    exchange: Exchange,
+    token: str,
+    *,
+    api_url: str | None,
+    timeout: float,
+    give_up: float,
+    concurrency: int,
+) -> ZeroTierProvider:
+    """The ZeroTier provider of ix.yaml (its API URL unless `api_url` overrides it)."""
     from ztix.zerotier.central import CentralProvider  # noqa: PLC0415
     from ztix.zerotier.controller import ControllerProvider  # noqa: PLC0415
     from ztix.zerotier.http import Breaker  # noqa: PLC0415
 
     zt = exchange.zerotier
-    url = settings.zerotier_api_url or zt.api_url
-    token = settings.zerotier_token_value()
-    breaker = Breaker(give_up=settings.zerotier_give_up)
+    url = api_url or zt.api_url
+    breaker = Breaker(give_up=give_up)
     if zt.provider == "central":
         assert zt.network_id is not None  # the model requires it for central
         return CentralProvider(
             url,
             token,
             network_id=zt.network_id,
-            timeout=settings.http_timeout,
-            concurrency=min(settings.zerotier_concurrency, 4),
+            timeout=timeout,
+            concurrency=min(concurrency, 4),
             breaker=breaker,
         )
     return ControllerProvider(
@@ -42,8 +61,8 @@ def build_zerotier(settings: Settings, exchange: Exchange) -> ZeroTierProvider:
         token,
         network_id=zt.network_id,
         network_suffix=zt.network_suffix,
-        timeout=settings.http_timeout,
-        concurrency=settings.zerotier_concurrency,
+        timeout=timeout,
+        concurrency=concurrency,
         breaker=breaker,
     )
 

@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, Literal
 
@@ -28,10 +29,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from ztix.changes.git import GitWorkspace
 from ztix.changes.settings import build_forge
+from ztix.commands.adapters import zerotier_provider
 from ztix.errors import AdapterError, SettingsError, ValidationFailed
 from ztix.irr.bgpq4 import bgpq4_resolver
 from ztix.ixf import ixf_export, ixf_text
 from ztix.loader import load_files
+from ztix.models import Exchange
 from ztix.peeringdb import PeeringDBClient
 from ztix.portal.access import NetworkAccess, User, from_claims
 from ztix.portal.audit import AuditLog
@@ -39,7 +42,7 @@ from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService, RequestBusy, RequestRefused
 from ztix.portal.sessions import LoggedIn, LoginStateCache, SessionStore
 from ztix.portal.settings import PortalSettings
-from ztix.ports import DeploySettings
+from ztix.ports import DeploySettings, ZeroTierProvider
 from ztix.settings import private_key
 from ztix.status.lookingglass import PAGE
 from ztix.status.reader import SshBirdReader
@@ -47,7 +50,6 @@ from ztix.templateset import TemplateSet, shipped
 
 SCOPES = "openid profile email networks"
 EXPORT_TTL = 60.0  # seconds /participants.json is served from memory (it is public)
-LG_TTL = 30.0  # seconds a route server's answer is reused: page views cannot load BIRD
 # The pages load nothing but their own inline style; forms post only to the portal; no page
 # may be framed (clickjacking on the join and leave buttons).
 CSP = (
@@ -479,6 +481,7 @@ def create_app(
             PeeringDBClient(settings.peeringdb_url, key.get_secret_value() if key else None),
             irr=IrrPreviews(bgpq4_resolver, settings.irr_timeout),
             reader=_status_reader(settings),
+            zerotier=_zerotier_reader(settings),
         )
     oauth = OAuth(cache=LoginStateCache())
     client_kwargs: dict[str, Any] = {
@@ -529,12 +532,29 @@ def create_app(
     return app
 
 
+def _zerotier_reader(settings: PortalSettings) -> Callable[[Exchange], ZeroTierProvider] | None:
+    """Builds a provider per status read from ix.yaml, with the portal's token (or None)."""
+    token = settings.zerotier_token_value()
+    if token is None:
+        return None
+
+    def build(exchange: Exchange) -> ZeroTierProvider:
+        # Short bounds: a page view waits for this.
+        return zerotier_provider(
+            exchange, token, api_url=settings.zerotier_api_url, timeout=5, give_up=5, concurrency=2
+        )
+
+    return build
+
+
 def _status_reader(settings: PortalSettings) -> SshBirdReader | None:
-    """The looking glass's reader with the read-only key, answers reused for 30 s."""
+    """The looking glass's reader with the read-only key (answers reused a while)."""
     key = private_key(
         settings.status_ssh_key, settings.status_ssh_key_file, "ZTIX_PORTAL_STATUS_SSH_KEY"
     )
-    return None if key is None else SshBirdReader(key, DeploySettings(), ttl=LG_TTL)
+    if key is None:
+        return None
+    return SshBirdReader(key, DeploySettings(), ttl=settings.status_cache_seconds)
 
 
 class _LoginFailed(Exception):

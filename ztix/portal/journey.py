@@ -7,8 +7,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import Literal
 
+from ztix.errors import AdapterError
 from ztix.models import Exchange, Peer
-from ztix.ports import BirdReader, StatusError, Target
+from ztix.ports import BirdReader, StatusError, Target, ZeroTierProvider
 from ztix.render import sessions
 from ztix.status.birdstate import sessions as parse_sessions
 
@@ -57,27 +58,69 @@ async def _read(exchange: Exchange, peer: Peer, reader: BirdReader) -> tuple[lis
     return down, unread
 
 
+async def _authorized(peer: Peer, zerotier: ZeroTierProvider) -> tuple[list[str], list[str]]:
+    """(what the ZeroTier network lacks for the member's nodes; the API if it failed)."""
+    missing = []
+    try:
+        for connection in peer.connections:
+            member = await zerotier.get_member(connection.zerotier_node_id)
+            node = connection.zerotier_node_id
+            if member is None or not member.authorized:
+                missing.append(f"ZeroTier node {node} is not authorized on the network yet")
+                continue
+            for address in (connection.ipv4, connection.ipv6):
+                if address is not None and str(address) not in member.ip_assignments:
+                    missing.append(f"ZeroTier node {node} does not have {address} yet")
+    except AdapterError as exc:
+        return [], [f"the ZeroTier network ({exc})"]
+    finally:
+        await zerotier.aclose()
+    return missing, []
+
+
 async def journey(
     exchange: Exchange,
     peer: Peer,
     check: str | None,
     minutes_since: float | None,
     reader: BirdReader | None,
+    *,
+    zerotier: ZeroTierProvider | None = None,
 ) -> Evidence:
     """Where an approved member is: approved, provisioning, active or failed (with why)."""
     if check in ("failure", "error"):
         return Evidence("failed", "the apply job failed for this change; the IX admins see why")
-    if reader is None:
-        # No route-server access: the apply result is all there is to go by.
+    if reader is None and zerotier is None:
+        # No live evidence to read: the apply result is all there is to go by.
         return Evidence("active" if check == "success" else "approved")
-    down, unread = await _read(exchange, peer, reader)
+    down: list[str] = []
+    unread: list[str] = []
+    if zerotier is not None:
+        down, unread = await _authorized(peer, zerotier)
+    if reader is not None:
+        more, unread_rs = await _read(exchange, peer, reader)
+        down, unread = down + more, unread + unread_rs
+    seen = reader is not None
+    return _stage(down, unread, sessions_seen=seen, check=check, minutes=minutes_since)
+
+
+def _stage(
+    down: list[str],
+    unread: list[str],
+    *,
+    sessions_seen: bool,
+    check: str | None,
+    minutes: float | None,
+) -> Evidence:
+    """The stage from what is missing and what could not be read."""
     if not down and not unread:
+        if not sessions_seen:  # authorized; the sessions cannot be seen from here
+            return Evidence("active" if check == "success" else "approved")
         return Evidence("active")
     if not down:
         return Evidence("provisioning", "", tuple(unread))
     waiting = "; ".join(down)
-    recent = minutes_since is None or minutes_since < PROVISION_MINUTES or check == "pending"
-    if recent:
+    if minutes is None or minutes < PROVISION_MINUTES or check == "pending":
         return Evidence("provisioning", f"waiting for your sessions: {waiting}", tuple(unread))
     return Evidence(
         "failed",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
@@ -27,7 +28,7 @@ from ztix.portal.journey import Evidence, journey
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
 from ztix.portal.snippets import ConnectInfo, connect_info
-from ztix.ports import BirdReader
+from ztix.ports import BirdReader, ZeroTierProvider
 from ztix.status.lookingglass import RouteServerView, member_view
 from ztix.tree import Entry
 from ztix.yamlsource import format_loc
@@ -160,6 +161,7 @@ class PortalService:
         *,
         irr: IrrPreviews | None = None,
         reader: BirdReader | None = None,
+        zerotier: Callable[[Exchange], ZeroTierProvider] | None = None,
     ) -> None:
         self.settings = settings
         self.workspace = workspace
@@ -167,6 +169,7 @@ class PortalService:
         self.peeringdb = peeringdb
         self.irr = irr
         self.reader = reader  # the read-only route-server key (None: no looking glass)
+        self.zerotier = zerotier  # reads a member's authorization (None: not read)
         self.locks: dict[int, asyncio.Lock] = {}
         # Allocating an address and pushing the branch that holds it is one step for all ASNs:
         # two joins at once must not both take the lowest free address (one portal process).
@@ -267,7 +270,8 @@ class PortalService:
         """The member's stage after approval, from the apply result and the route servers."""
         changed = await asyncio.to_thread(self.workspace.changed_at, f"peers/AS{peer.asn}.yaml")
         minutes = None if changed is None else (time.time() - changed) / 60
-        return await journey(exchange, peer, check, minutes, self.reader)
+        provider = self.zerotier(exchange) if self.zerotier else None
+        return await journey(exchange, peer, check, minutes, self.reader, zerotier=provider)
 
     async def refusals(self, asns: list[int]) -> dict[int, str]:
         """Networks the exchange would refuse whatever the request says, and why."""

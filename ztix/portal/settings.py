@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ztix.changes.settings import ForgeSettings
+from ztix.errors import SettingsError
 from ztix.settingtypes import HttpUrl, NonBlank, Secret1, Secret32, is_loopback_url
 
 
@@ -33,6 +34,13 @@ class PortalSettings(ForgeSettings):
     # the operator's manual has the line). Without it the portal shows no looking glass.
     status_ssh_key: Secret1 | None = None
     status_ssh_key_file: Path | None = None
+    # A ZeroTier API token to read whether a member's node is authorized (only read; for Central
+    # a token of a read-only user) and an API URL overriding ix.yaml's; optional.
+    zerotier_token: Secret1 | None = None
+    zerotier_token_file: Path | None = None
+    zerotier_api_url: HttpUrl | None = None
+    # Seconds a route server's answer is reused: page views cannot load BIRD.
+    status_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
     # The audit trail (JSON lines): a file to append to; standard error when unset.
     audit_log: Path | None = None
     # Seconds an AS-SET expansion shown on the join page may take (the daily refresh has its own).
@@ -57,3 +65,16 @@ class PortalSettings(ForgeSettings):
     def redirect_uri(self) -> str:
         """Where the OpenID provider sends the user back."""
         return self.base_url.rstrip("/") + "/auth/callback"
+
+    def zerotier_token_value(self) -> str | None:
+        """The ZeroTier token, from the variable or its file (None when neither is set)."""
+        if self.zerotier_token is not None:
+            return self.zerotier_token.get_secret_value()
+        if self.zerotier_token_file is not None:
+            try:
+                return self.zerotier_token_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(
+                    f"ZTIX_PORTAL_ZEROTIER_TOKEN_FILE: cannot read it ({exc.strerror})"
+                ) from None
+        return None
