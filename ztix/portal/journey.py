@@ -29,10 +29,13 @@ class Evidence:
     unread: tuple[str, ...] = ()
 
 
-async def _read(exchange: Exchange, peer: Peer, reader: BirdReader) -> tuple[list[str], list[str]]:
-    """(sessions not Established, with why; route servers that could not be read)."""
+async def _read(
+    exchange: Exchange, peer: Peer, reader: BirdReader
+) -> tuple[list[str], list[str], bool]:
+    """(sessions not Established, with why; route servers that could not be read; whether any
+    route server has the member's sessions configured, i.e. the change was deployed)."""
 
-    async def one(rs_name: str) -> tuple[list[str], str | None]:
+    async def one(rs_name: str) -> tuple[list[str], str | None, bool]:
         rs = next(r for r in exchange.route_servers if r.name == rs_name)
         expected = [s for s in sessions(exchange, rs, [peer]) if not s.disabled]
         try:
@@ -40,7 +43,7 @@ async def _read(exchange: Exchange, peer: Peer, reader: BirdReader) -> tuple[lis
                 Target.from_model(rs, exchange), [f'show protocols all "AS{peer.asn}_*"']
             )
         except StatusError as exc:
-            return [], f"{rs.name} ({exc})"
+            return [], f"{rs.name} ({exc})", False
         live = parse_sessions(answer)
         down = []
         for s in expected:
@@ -50,12 +53,12 @@ async def _read(exchange: Exchange, peer: Peer, reader: BirdReader) -> tuple[lis
             elif not state.established:
                 why = state.last_error or state.bgp_state or state.info or state.state
                 down.append(f"{rs.name} {s.family} from {s.neighbor}: {why}")
-        return down, None
+        return down, None, any(s.name in live for s in expected)
 
     results = await asyncio.gather(*(one(rs.name) for rs in exchange.route_servers))
-    down = [line for lines, _ in results for line in lines]
-    unread = [name for _, name in results if name]
-    return down, unread
+    down = [line for lines, _, _ in results for line in lines]
+    unread = [name for _, name, _ in results if name]
+    return down, unread, any(deployed for _, _, deployed in results)
 
 
 async def _authorized(peer: Peer, zerotier: ZeroTierProvider) -> tuple[list[str], list[str]]:
@@ -98,7 +101,10 @@ async def journey(
     if zerotier is not None:
         down, unread = await _authorized(peer, zerotier)
     if reader is not None:
-        more, unread_rs = await _read(exchange, peer, reader)
+        more, unread_rs, deployed = await _read(exchange, peer, reader)
+        if not deployed and not unread_rs and check != "success":
+            # Merged, and no route server has the sessions yet: the apply job has not run.
+            return Evidence("approved", "merged; waiting for the apply job to deploy it")
         down, unread = down + more, unread + unread_rs
     seen = reader is not None
     return _stage(down, unread, sessions_seen=seen, check=check, minutes=minutes_since)
