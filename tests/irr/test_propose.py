@@ -186,3 +186,15 @@ def test_two_jobs_at_once_leave_one_branch_and_one_change(
             assert "cannot push ztix/irr-refresh" in result.stderr
     assert len([p for p in github.pulls if p["state"] == "open"]) == 1
     assert "23.7.7.0/24" in branch_file(remote, "irr/AS64501.yaml")
+
+
+def test_an_unreachable_repository_is_said_with_git_s_reason_and_no_credentials(
+    tmp_path: Path, server: StandIn
+) -> None:
+    url = "https://bob:s3cr3t-token@127.0.0.1:9/peering.git"
+    done = ztix(
+        "irr", "refresh", "--propose", env={"ZTIX_REPO_URL": url, "ZTIX_WORKDIR": str(tmp_path)}
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "cannot read the peering repository: fatal: unable to access" in done.stderr
+    assert "s3cr3t" not in done.stdout + done.stderr and "Traceback" not in done.stderr

@@ -179,7 +179,12 @@ class GitWorkspace:
 
 
 def _why(exc: BaseException) -> str:
-    """The last line of git's complaint, with any credentials in URLs masked."""
-    text = str(exc).strip().splitlines()
-    line = text[-1][:300] if text else type(exc).__name__
+    """git's own complaint (its last `fatal:`/`error:` line, else its last line), with any
+    credentials in URLs masked."""
+    text = str(getattr(exc, "stderr", "") or exc)
+    lines = [line.strip().strip("'").strip() for line in text.splitlines()]
+    lines = [line.removeprefix("stderr:").strip().strip("'") for line in lines if line]
+    lines = [line for line in lines if line]
+    told = [line for line in lines if line.startswith(("fatal:", "error:", "remote:"))]
+    line = (told or lines or [type(exc).__name__])[-1][:300]
     return re.sub(r"://[^/@\s]+@", "://***@", line)
