@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.conftest import repo_files
 from ztix.loader import load_files
 from ztix.models import Exchange, Peer
-from ztix.portal.journey import PROVISION_MINUTES, journey
+from ztix.portal.journey import PROVISION_MINUTES, Evidence, journey
 from ztix.ports import StatusError, Target
 
 RECORDED = json.loads(
@@ -93,8 +93,18 @@ def test_the_zerotier_authorization_is_read_from_the_controller() -> None:
                 exchange, "zt", api_url=fake.url, timeout=2, give_up=2, concurrency=1
             )
 
+        def ask(minutes: float, reader: Recorded | None = None) -> Evidence:
+            async def go() -> Evidence:
+                zerotier = provider()  # its owner closes it, as the portal does
+                try:
+                    return await journey(exchange, peer, "success", minutes, reader, zerotier=zerotier)  # fmt: skip
+                finally:
+                    await zerotier.aclose()
+
+            return asyncio.run(go())
+
         # Not authorized yet: provisioning, and said why.
-        before = asyncio.run(journey(exchange, peer, "success", 1, None, zerotier=provider()))
+        before = ask(1)
         assert before.stage == "provisioning"
         assert "ZeroTier node a000000001 is not authorized on the network yet" in before.reason
         # Authorized with its addresses (as apply does): active on the apply result.
@@ -107,15 +117,13 @@ def test_the_zerotier_authorization_is_read_from_the_controller() -> None:
             await p.aclose()
 
         asyncio.run(authorize())
-        after = asyncio.run(journey(exchange, peer, "success", 1, None, zerotier=provider()))
+        after = ask(1)
         assert after.stage == "active", after
         # With the sessions read too, the route server decides.
-        both_read = asyncio.run(
-            journey(exchange, peer, "success", 1, Recorded(both("limit")), zerotier=provider())
-        )
+        both_read = ask(1, Recorded(both("limit")))
         assert both_read.stage == "provisioning" and "Route limit exceeded" in both_read.reason
     finally:
         fake.close()
     # The controller down: said, never a failure.
-    gone = asyncio.run(journey(exchange, peer, "success", 99, None, zerotier=provider()))
+    gone = ask(99)
     assert gone.stage == "provisioning" and gone.unread[0].startswith("the ZeroTier network")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime
-import time
 from dataclasses import dataclass
 
 from ztix.irr.files import irr_text
 from ztix.irr.refresh import expand, judge
+from ztix.memo import AsyncMemo
 from ztix.models import Exchange, IrrData
 from ztix.ports import IrrError, IrrResolverFactory
 
@@ -58,27 +57,16 @@ class IrrPreviews:
     def __init__(self, factory: IrrResolverFactory, timeout: float) -> None:
         self.factory = factory
         self.timeout = timeout
-        self._cache: dict[tuple[int, tuple[str, ...]], tuple[float, IrrPreview]] = {}
-        self._locks: dict[tuple[int, tuple[str, ...]], asyncio.Lock] = {}
+        self._memo: AsyncMemo[tuple[int, tuple[str, ...]], IrrPreview] = AsyncMemo(TTL, MAX_CACHED)
 
     async def preview(
         self, exchange: Exchange, asn: int, names: tuple[str, ...], previous: IrrData | None
     ) -> IrrPreview:
-        """The member's expansion now (or from the last TTL seconds)."""
-        settings = exchange.irr
-        assert settings is not None
-        key = (asn, names)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:  # concurrent views of one ASN expand it once
-            hit = self._cache.get(key)
-            if hit is not None and time.monotonic() - hit[0] < TTL:
-                return hit[1]
-            result = await self._expand(exchange, asn, names, previous)
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-                self._locks = {key: lock}
-            self._cache[key] = (time.monotonic(), result)
-            return result
+        """The member's expansion now (or from the last TTL seconds); concurrent views of one
+        ASN expand it once."""
+        return await self._memo.get(
+            (asn, names), lambda: self._expand(exchange, asn, names, previous)
+        )
 
     async def _expand(
         self, exchange: Exchange, asn: int, names: tuple[str, ...], previous: IrrData | None

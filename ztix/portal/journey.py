@@ -9,9 +9,8 @@ from typing import Literal
 
 from ztix.errors import AdapterError
 from ztix.models import Exchange, Peer
-from ztix.ports import BirdReader, StatusError, Target, ZeroTierProvider
-from ztix.render import sessions
-from ztix.status.birdstate import sessions as parse_sessions
+from ztix.ports import BirdReader, ZeroTierProvider
+from ztix.status.collect import member_status
 
 # Minutes after the change reached main within which sessions that are not up yet count as
 # provisioning (the member is configuring its router); after that they are a failure.
@@ -34,31 +33,18 @@ async def _read(
 ) -> tuple[list[str], list[str], bool]:
     """(sessions not Established, with why; route servers that could not be read; whether any
     route server has the member's sessions configured, i.e. the change was deployed)."""
-
-    async def one(rs_name: str) -> tuple[list[str], str | None, bool]:
-        rs = next(r for r in exchange.route_servers if r.name == rs_name)
-        expected = [s for s in sessions(exchange, rs, [peer]) if not s.disabled]
-        try:
-            (answer,) = await reader.query(
-                Target.from_model(rs, exchange), [f'show protocols all "AS{peer.asn}_*"']
-            )
-        except StatusError as exc:
-            return [], f"{rs.name} ({exc})", False
-        live = parse_sessions(answer)
-        down = []
-        for s in expected:
-            state = live.get(s.name)
-            if state is None:
-                down.append(f"{rs.name} {s.family}: not configured yet")
-            elif not state.established:
-                why = state.last_error or state.bgp_state or state.info or state.state
-                down.append(f"{rs.name} {s.family} from {s.neighbor}: {why}")
-        return down, None, any(s.name in live for s in expected)
-
-    results = await asyncio.gather(*(one(rs.name) for rs in exchange.route_servers))
-    down = [line for lines, _, _ in results for line in lines]
-    unread = [name for _, name, _ in results if name]
-    return down, unread, any(deployed for _, _, deployed in results)
+    found = await asyncio.gather(
+        *(member_status(exchange, rs, peer, reader) for rs in exchange.route_servers)
+    )
+    down = [
+        f"{rs.name} {s.family} from {s.neighbor}: {s.problem}"
+        for rs in found
+        for s in rs.sessions
+        if not s.ok
+    ]
+    unread = [f"{rs.name} ({rs.error})" for rs in found if rs.error]
+    deployed = any(s.live is not None for rs in found for s in rs.sessions)
+    return down, unread, deployed
 
 
 async def _authorized(peer: Peer, zerotier: ZeroTierProvider) -> tuple[list[str], list[str]]:
@@ -76,8 +62,6 @@ async def _authorized(peer: Peer, zerotier: ZeroTierProvider) -> tuple[list[str]
                     missing.append(f"ZeroTier node {node} does not have {address} yet")
     except AdapterError as exc:
         return [], [f"the ZeroTier network ({exc})"]
-    finally:
-        await zerotier.aclose()
     return missing, []
 
 

@@ -271,7 +271,11 @@ class PortalService:
         changed = await asyncio.to_thread(self.workspace.changed_at, f"peers/AS{peer.asn}.yaml")
         minutes = None if changed is None else (time.time() - changed) / 60
         provider = self.zerotier(exchange) if self.zerotier else None
-        return await journey(exchange, peer, check, minutes, self.reader, zerotier=provider)
+        try:
+            return await journey(exchange, peer, check, minutes, self.reader, zerotier=provider)
+        finally:
+            if provider is not None:
+                await provider.aclose()
 
     async def refusals(self, asns: list[int]) -> dict[int, str]:
         """Networks the exchange would refuse whatever the request says, and why."""

@@ -107,6 +107,25 @@ def statuses(
     )
 
 
+def member_command(asn: int) -> str:
+    """The show command for one member's sessions only (a BIRD name pattern)."""
+    return f'show protocols all "AS{asn}_*"'
+
+
+async def member_status(
+    exchange: Exchange, rs: RouteServer, peer: Peer, reader: BirdReader
+) -> RouteServerStatus:
+    """One member's sessions on one route server (no route counts: a light read)."""
+    try:
+        (answer,) = await reader.query(Target.from_model(rs, exchange), [member_command(peer.asn)])
+    except StatusError as exc:
+        return RouteServerStatus(rs.name, error=str(exc))
+    expected = sessions(exchange, rs, [peer])
+    return RouteServerStatus(
+        rs.name, statuses(rs.name, expected, [peer], parse_sessions(answer), {})
+    )
+
+
 async def status(
     exchange: Exchange, peers: Sequence[Peer], reader: BirdReader
 ) -> list[RouteServerStatus]:

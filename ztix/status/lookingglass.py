@@ -13,7 +13,7 @@ from ztix.ports import BirdReader, StatusError, Target
 from ztix.reasons import INFO, INFO_TAGS, REJECTED, advice, reason
 from ztix.render import sessions
 from ztix.status.birdstate import sessions as parse_sessions
-from ztix.status.collect import RPKI_TAGS, SessionStatus, statuses
+from ztix.status.collect import RPKI_TAGS, SessionStatus, member_command, statuses
 
 PAGE = 100  # routes per page of each list
 
@@ -79,7 +79,7 @@ async def _route_server(
     expected = sessions(exchange, rs, [peer])
     target = Target.from_model(rs, exchange)
     names = [s.name for s in expected]
-    commands = [f'show protocols all "AS{peer.asn}_*"']
+    commands = [member_command(peer.asn)]
     for name in names:
         commands += [
             f"show route table all protocol {name} all",

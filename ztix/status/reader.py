@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-import time
 from collections.abc import Sequence
 
 import asyncssh
 
 from ztix.deploy.ssh import connect, flat, why
+from ztix.memo import AsyncMemo
 from ztix.ports import DeployError, DeploySettings, StatusError, Target
 from ztix.status.birdstate import answer_of
 
@@ -21,25 +21,16 @@ class SshBirdReader:
     def __init__(self, key: asyncssh.SSHKey, settings: DeploySettings, ttl: float = 0.0) -> None:
         self.key = key
         self.settings = settings
-        self.ttl = ttl  # seconds an answer is reused (the portal: page views cannot load BIRD)
-        self._cache: dict[tuple[str, tuple[str, ...]], tuple[float, list[str]]] = {}
-        self._locks: dict[tuple[str, tuple[str, ...]], asyncio.Lock] = {}
+        # Answers reused for `ttl` seconds (the portal: page views cannot load BIRD).
+        self._memo: AsyncMemo[tuple[str, tuple[str, ...]], list[str]] = AsyncMemo(ttl, 256)
 
     async def query(self, target: Target, commands: Sequence[str]) -> list[str]:
-        """Each command's answer, in order (from the cache when fresh)."""
-        key = (target.name, tuple(commands))
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            hit = self._cache.get(key)
-            if hit is not None and time.monotonic() - hit[0] < self.ttl:
-                return hit[1]
-            answers = await asyncio.wait_for(
-                self._query(target, commands), self.settings.command_timeout + 5
-            )
-            if self.ttl:
-                if len(self._cache) > 256:
-                    self._cache.clear()
-                self._cache[key] = (time.monotonic(), answers)
-            return answers
+        """Each command's answer, in order (from the memo when fresh)."""
+        bound = self.settings.command_timeout + 5
+        return await self._memo.get(
+            (target.name, tuple(commands)),
+            lambda: asyncio.wait_for(self._query(target, commands), bound),
+        )
 
     async def _query(self, target: Target, commands: Sequence[str]) -> list[str]:
         for command in commands:
