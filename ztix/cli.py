@@ -44,7 +44,7 @@ def _rs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "enable", help="lift the max-prefix hold of a member (after it fixed its announcements)"
     )
     _repo(q)
-    q.add_argument("member", help="the member's ASN, e.g. AS64500")
+    q.add_argument("member", type=_asn, help="the member's ASN, e.g. AS64500")
     q.add_argument("--route-server", help="only this route server (default: all)")
     _command(q, "rs:enable")
     q = rs_sub.add_parser(
@@ -62,9 +62,10 @@ def _irr_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "refresh", help="expand every active member's AS-SET (or ASN) with bgpq4 into irr/"
     )
     _repo(q)
-    q.add_argument("--asn", action="append", help="only this member (repeatable)")
+    q.add_argument("--asn", type=_asn, action="append", help="only this member (repeatable)")
     q.add_argument(
         "--accept",
+        type=_asn,
         action="append",
         help="write this member's data even past a growth or size guard (repeatable)",
     )

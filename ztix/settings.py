@@ -78,16 +78,9 @@ class Settings(BaseSettings):
 
     def zerotier_token_value(self) -> str:
         """The ZeroTier API token: ZTIX_ZEROTIER_TOKEN, or the file ZTIX_ZEROTIER_TOKEN_FILE."""
-        if self.zerotier_token is not None and self.zerotier_token.get_secret_value().strip():
-            return self.zerotier_token.get_secret_value().strip()
-        if self.zerotier_token_file is not None:
-            try:
-                return self.zerotier_token_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise SettingsError(
-                    f"ZTIX_ZEROTIER_TOKEN_FILE: cannot read {self.zerotier_token_file}: "
-                    f"{exc.strerror}"
-                ) from None
+        token = secret_text(self.zerotier_token, self.zerotier_token_file, "ZTIX_ZEROTIER_TOKEN")
+        if token is not None:
+            return token
         raise SettingsError(
             "no ZeroTier token: set ZTIX_ZEROTIER_TOKEN, or ZTIX_ZEROTIER_TOKEN_FILE to a file "
             "such as /var/lib/zerotier-one/authtoken.secret"
@@ -118,6 +111,19 @@ class Settings(BaseSettings):
                 "to the key itself (from your CI's secret store)"
             )
         return key
+
+
+def secret_text(value: SecretStr | None, path: Path | None, variable: str) -> str | None:
+    """A secret from `variable` itself or from the file `variable`_FILE names (None: neither);
+    a read error names the variable and the file, never the secret."""
+    if value is not None and value.get_secret_value().strip():
+        return value.get_secret_value().strip()
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SettingsError(f"{variable}_FILE: cannot read {path}: {exc.strerror}") from None
+    return None
 
 
 def private_key(

@@ -51,13 +51,16 @@ class GitWorkspace:
         self.author = git.Actor(*author)
         self._lock = threading.Lock()
 
-    def _repo(self) -> git.Repo:
+    def _repo(self, fetch: bool = True) -> git.Repo:
         if (self.workdir / ".git").is_dir():
             repo = git.Repo(self.workdir)
+        elif not fetch:
+            raise GitChangeError("the peering repository was not read yet")
         else:
             self.workdir.parent.mkdir(parents=True, exist_ok=True)
             repo = git.Repo.clone_from(self.repo_url, self.workdir)
-        repo.remotes.origin.fetch(prune=True)
+        if fetch:
+            repo.remotes.origin.fetch(prune=True)
         return repo
 
     def snapshot(self) -> tuple[dict[str, Entry], dict[int, dict[str, Entry]]]:
@@ -98,20 +101,24 @@ class GitWorkspace:
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
 
     def changed_at(self, path: str) -> int | None:
-        """When main last changed `path` (commit time, seconds since the epoch); None: never."""
+        """When main last changed `path` (commit time, seconds since the epoch); None: never.
+
+        As of the last fetch: callers ask right after a snapshot, which fetched.
+        """
         with self._lock:
             try:
-                repo = self._repo()
+                repo = self._repo(fetch=False)
                 stamp = repo.git.log("-1", "--format=%ct", f"origin/{self.main}", "--", path)
             except git.GitError as exc:
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
         return int(stamp) if stamp.strip().isdigit() else None
 
     def branch_files(self, branch: str) -> dict[str, Entry] | None:
-        """The files of `branch` on the remote (after a fetch); None when it does not exist."""
+        """The files of `branch` on the remote as of the last fetch (callers ask right after a
+        snapshot); None when it does not exist."""
         with self._lock:
             try:
-                repo = self._repo()
+                repo = self._repo(fetch=False)
                 for ref in repo.remotes.origin.refs:
                     if ref.remote_head == branch:
                         return tree_files(ref.commit.tree)

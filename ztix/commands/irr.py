@@ -7,7 +7,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -21,22 +20,12 @@ if TYPE_CHECKING:
     from ztix.loader import Repository
 
 
-def _asns(values: list[str] | None, flag: str) -> frozenset[int]:
-    out = set()
-    for value in values or ():
-        match = re.fullmatch(r"(?:AS)?([1-9][0-9]{0,9})", value, re.IGNORECASE)
-        if match is None:
-            raise SettingsError(f"{flag} {value!r}: not an ASN (e.g. AS64500)")
-        out.add(int(match.group(1)))
-    return frozenset(out)
-
-
 def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) -> list[Decision]:
     """Expand and judge every (or every named) active member of `repo`."""
     from ztix.irr.bgpq4 import bgpq4_resolver  # noqa: PLC0415
     from ztix.irr.refresh import refresh as run  # noqa: PLC0415
 
-    only, accept = _asns(args.asn, "--asn"), _asns(args.accept, "--accept")
+    only, accept = frozenset(args.asn or ()), frozenset(args.accept or ())
     exchange = repo.exchange.model
     settings = exchange.irr
     if settings is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 
 from ztix.commands.adapters import build_deployer, settings
@@ -28,10 +27,7 @@ async def _enable(args: argparse.Namespace) -> int:
     from ztix.render import repository_renderers, session_name  # noqa: PLC0415
     from ztix.templateset import from_directory  # noqa: PLC0415
 
-    match = re.fullmatch(r"(?:AS)?([0-9]{1,10})", args.member, re.IGNORECASE)
-    if match is None:
-        raise SettingsError(f"{args.member!r} is not an ASN (e.g. AS64500)")
-    asn = int(match.group(1))
+    asn: int = args.member  # parsed by the command line (cli._asn)
     repo = load(args.repo)
     exchange = repo.exchange.model
     peer = next((p.model for p in repo.peers if p.model.asn == asn), None)

@@ -359,7 +359,7 @@ class PortalService:
                 )
             also: dict[str, str | None] = {irr_path(asn): None}  # leaving: its IRR data goes
             irr_line = ""
-            if action == "join":
+            if action == "join" and self.irr is not None:
                 # Outside the allocation step: an expansion may take seconds (usually cached).
                 main, _ = await asyncio.to_thread(self.workspace.snapshot)
                 names = as_sets(network.irr_as_set) or (f"AS{asn}",)

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from ztix.changes.settings import ForgeSettings
-from ztix.errors import SettingsError
+from ztix.settings import secret_text
 from ztix.settingtypes import HttpUrl, NonBlank, Secret1, Secret32, is_loopback_url
 
 
@@ -68,13 +68,6 @@ class PortalSettings(ForgeSettings):
 
     def zerotier_token_value(self) -> str | None:
         """The ZeroTier token, from the variable or its file (None when neither is set)."""
-        if self.zerotier_token is not None:
-            return self.zerotier_token.get_secret_value()
-        if self.zerotier_token_file is not None:
-            try:
-                return self.zerotier_token_file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise SettingsError(
-                    f"ZTIX_PORTAL_ZEROTIER_TOKEN_FILE: cannot read it ({exc.strerror})"
-                ) from None
-        return None
+        return secret_text(
+            self.zerotier_token, self.zerotier_token_file, "ZTIX_PORTAL_ZEROTIER_TOKEN"
+        )
