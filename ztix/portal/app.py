@@ -29,11 +29,12 @@ from ztix.ixf import ixf_export, ixf_text
 from ztix.loader import load_files
 from ztix.models import Exchange
 from ztix.peeringdb import PeeringDBClient
+from ztix.portal.errors import RequestRefused
 from ztix.portal.forms import RequestHandlers
 from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.login import SCOPES, LoginHandlers
 from ztix.portal.pages import PortalBase
-from ztix.portal.service import PortalService, RequestRefused
+from ztix.portal.service import PortalService
 from ztix.portal.sessions import LoginStateCache
 from ztix.portal.settings import PortalSettings
 from ztix.ports import DeploySettings, ZeroTierProvider

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from ztix.errors import AdapterError, ValidationFailed
 from ztix.portal.access import NetworkAccess, User, from_claims
+from ztix.portal.errors import RequestBusy, RequestRefused
 from ztix.portal.pages import PortalBase, client_address
-from ztix.portal.service import RequestBusy, RequestRefused
 
 
 class RequestHandlers(PortalBase):

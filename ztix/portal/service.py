@@ -15,14 +15,15 @@ from pydantic import ValidationError as PydanticValidationError
 from ztix.changes.forge import ChangeInfo, Forge
 from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
 from ztix.checks import asn_refusal
-from ztix.errors import ValidationFailed, ZtixError
+from ztix.errors import ValidationFailed
 from ztix.irr.files import irr_path
 from ztix.irrchecks import expected_names
 from ztix.loader import EXCHANGE_FILE, Repository, error_message, load_files
 from ztix.models import Exchange, MaxPrefix, Peer, Policy, RequestedBy
 from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
-from ztix.portal.allocate import Address, LanFull, lowest_free, used_addresses
+from ztix.portal.branches import entry_text, peer_from, pending_summary, planned_addresses
+from ztix.portal.errors import RequestBusy, RequestRefused
 from ztix.portal.irrpreview import IrrPreview, IrrPreviews
 from ztix.portal.journey import Evidence, journey
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
@@ -36,18 +37,6 @@ from ztix.yamlsource import format_loc
 Status = Literal[
     "not a member", "pending", "approved", "provisioning", "active", "failed", "rejected"
 ]
-
-
-class RequestRefused(ZtixError):
-    """The request cannot be made; the message says why and what to do."""
-
-    status = 400  # the HTTP status the portal answers with
-
-
-class RequestBusy(RequestRefused):
-    """A request for the same ASN is being processed; this one was not looked at."""
-
-    status = 409
 
 
 @dataclass
@@ -69,65 +58,6 @@ class AsnView:
     pending_summary: str = ""  # what the open change asks for, e.g. "leave requested"
     planned: tuple[str, ...] = ()  # the addresses a join sent now would get
     unread: tuple[str, ...] = ()  # evidence that could not be read (a route server down)
-
-
-def _peer_from(files: dict[str, Entry], asn: int) -> Peer | None:
-    """The peer file of `asn` in a tree, read with only its exchange file (not every peer)."""
-    path = f"peers/AS{asn}.yaml"
-    if path not in files or EXCHANGE_FILE not in files:
-        return None
-    try:
-        repo = load_files({EXCHANGE_FILE: files[EXCHANGE_FILE], path: files[path]})
-    except ValidationFailed:
-        return None
-    return repo.peers[0].model if repo.peers else None
-
-
-def planned_addresses(
-    repo: Repository, branches: dict[int, dict[str, Entry]], asn: int
-) -> tuple[Address | None, Address | None]:
-    """The lowest free IPv4 and IPv6 peering addresses, counting main and every open change
-    but `asn`'s own (an open change reserves its addresses until it is merged or closed)."""
-    exchange = repo.exchange.model
-    others = [p.model for p in repo.peers] + [
-        peer
-        for other, files in branches.items()
-        if other != asn
-        if (peer := _peer_from(files, other)) is not None
-    ]
-    used = used_addresses(exchange, others)
-    lan = exchange.peering_lan
-    try:
-        return (
-            lowest_free(lan.ipv4, used) if lan.ipv4 else None,
-            lowest_free(lan.ipv6, used) if lan.ipv6 else None,
-        )
-    except LanFull as exc:
-        raise RequestRefused(f"{exc}; contact the IX admins") from None
-
-
-def _pending_summary(current: Peer | None, pending: Peer | None) -> str:
-    """What the open change asks for, in words."""
-    if pending is None:
-        return "leave requested" if current is not None else ""
-    if current is None:
-        return "join requested"
-    changes = []
-    old, new = current.connections[0], pending.connections[0]
-    if old.zerotier_node_id != new.zerotier_node_id:
-        changes.append(f"node id {old.zerotier_node_id} \u2192 {new.zerotier_node_id}")
-    if current.contact != pending.contact:
-        changes.append(f"contact {current.contact} \u2192 {pending.contact}")
-    if current.max_prefix != pending.max_prefix:
-        changes.append("max-prefix limits")
-    return "update requested: " + (", ".join(changes) or "no visible change")
-
-
-def _text(entry: Entry | None) -> str:
-    """A file entry's text ('' for a missing entry or one that is not a file)."""
-    if isinstance(entry, bytes):
-        return entry.decode("utf-8", errors="replace")
-    return entry if isinstance(entry, str) else ""
 
 
 class PortalService:
@@ -178,16 +108,16 @@ class PortalService:
     async def view(self, asn: int) -> AsnView:
         """The state of one ASN: main, its open change, the forge, PeeringDB."""
         main, branches = await asyncio.to_thread(self.workspace.snapshot)
-        current = _peer_from(main, asn)
+        current = peer_from(main, asn)
         change = await self.forge.change_for(f"{BRANCH_PREFIX}{asn}")
         pending = (
-            _peer_from(branches[asn], asn)
+            peer_from(branches[asn], asn)
             if asn in branches and change.state in ("open", "none")
             else None
         )
         summary = ""
         if asn in branches and change.state in ("open", "none"):
-            summary = _pending_summary(current, pending)
+            summary = pending_summary(current, pending)
         network = await self.peeringdb.network(asn)
         check = None
         if change.state == "merged" and change.merge_commit:
@@ -296,7 +226,7 @@ class PortalService:
         if self.reader is None:
             raise RequestRefused("the looking glass is not set up on this portal")
         main, _ = await asyncio.to_thread(self.workspace.snapshot)
-        peer = _peer_from(main, asn)
+        peer = peer_from(main, asn)
         if peer is None:
             raise RequestRefused(f"AS{asn} is not a member yet: no sessions to look at")
         exchange = load_files(main).exchange.model
@@ -382,7 +312,7 @@ class PortalService:
                         node_id=node_id.strip(),
                         contact=contact.strip(),
                     )
-                    text = render_peer(peer, schema_header(_text(main.get(EXCHANGE_FILE))))
+                    text = render_peer(peer, schema_header(entry_text(main.get(EXCHANGE_FILE))))
                     files = {**main, f"peers/AS{asn}.yaml": text}
                     files |= {path: body for path, body in also.items() if body is not None}
                     load_files(files)  # the same validation as CI: raises ValidationFailed
@@ -418,7 +348,7 @@ class PortalService:
         asn = access.asn
         repo: Repository = load_files(main)
         exchange = repo.exchange.model
-        existing = _peer_from(branches.get(asn, {}), asn) or _peer_from(main, asn)
+        existing = peer_from(branches.get(asn, {}), asn) or peer_from(main, asn)
         if existing is not None:
             first = existing.connections[0]
             connections = (
