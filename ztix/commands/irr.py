@@ -46,7 +46,7 @@ def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) 
 
 def _report(decisions: list[Decision]) -> int:
     """Print every member's line and the summary; the exit status (3 when any failed)."""
-    from ztix.irr.propose import summary  # noqa: PLC0415
+    from ztix.irr.refresh import summary  # noqa: PLC0415
 
     for decision in decisions:
         print(decision.line)

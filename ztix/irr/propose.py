@@ -3,21 +3,14 @@ description (pure; the command pushes and opens it through the portal's git and 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from ztix.irr.files import irr_path, irr_text, same_registrations
-from ztix.irr.refresh import Decision
+from ztix.irr.refresh import Decision, summary
 from ztix.tree import Entry
 
 BRANCH = "ztix/irr-refresh"
 TITLE = "IRR refresh"
-
-
-def summary(decisions: Sequence[Decision]) -> str:
-    """E.g. '2 updated, 1 held, 40 unchanged'."""
-    counts = Counter(d.status for d in decisions)
-    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no members"
 
 
 def proposal_files(

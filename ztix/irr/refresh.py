@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -151,3 +152,9 @@ async def refresh(
 
     active = sorted((p for p in peers if p.active), key=lambda p: p.asn)
     return list(await asyncio.gather(*(one(p) for p in active)))
+
+
+def summary(decisions: Sequence[Decision]) -> str:
+    """E.g. '2 updated, 1 held, 40 unchanged'."""
+    counts = Counter(d.status for d in decisions)
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no members"

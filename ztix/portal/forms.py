@@ -87,18 +87,19 @@ class RequestHandlers(PortalBase):
         # Every request the service looks at counts against the hourly limit; one refused
         # because another for the ASN is in progress (409) was not looked at, so it does not.
         try:
-            try:
-                change = await self.service.submit(
-                    user,
-                    access,
-                    action,
-                    node_id=str(form.get("node_id", "")),
-                    contact=str(form.get("contact", "")),
-                )
-            finally:
-                self.submissions.setdefault(user.id, deque()).append(time.monotonic())
+            change = await self.service.submit(
+                user,
+                access,
+                action,
+                node_id=str(form.get("node_id", "")),
+                contact=str(form.get("contact", "")),
+            )
+        except RequestBusy as exc:
+            return self._refused(request, who, exc)  # not looked at: not counted
         except (RequestRefused, ValidationFailed, AdapterError) as exc:
+            self.submissions.setdefault(user.id, deque()).append(time.monotonic())
             return await self._not_sent(request, who, form, exc)
+        self.submissions.setdefault(user.id, deque()).append(time.monotonic())
         self._audit_request(request, who, "submitted", change=change.where)
         return self.page("submitted.html", request, asn=asn, change=change, action=action)
 
@@ -106,10 +107,7 @@ class RequestHandlers(PortalBase):
         self, request: Request, who: tuple[User, int, str], form: Any, exc: Exception
     ) -> HTMLResponse:
         """The answer to a request that was not sent: by the error's type."""
-        user, asn, action = who
-        if isinstance(exc, RequestBusy):
-            self.submissions[user.id].pop()  # not looked at: not counted
-            return self._refused(request, who, exc)
+        _, asn, action = who
         if isinstance(exc, RequestRefused) and action != "join":
             return self._refused(request, who, exc)
         if isinstance(exc, RequestRefused):
