@@ -35,12 +35,6 @@ def commit_at(root: Path, ref: str) -> tuple[git.Commit, str]:
     return commit, "" if str(prefix) == "." else f"{prefix.as_posix()}/"
 
 
-def files_at(root: Path, ref: str) -> dict[str, Entry]:
-    """`ix.yaml`, `peers/*` and `irr/*` as they are at `ref`."""
-    commit, base = commit_at(root, ref)
-    return tree_files(commit.tree, base)
-
-
 def _item(tree: git.Tree, path: str) -> git.objects.base.IndexObject | None:
     try:
         found: git.objects.base.IndexObject = tree / path
