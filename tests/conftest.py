@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ztix.tree import read_tree
+from ztix.load.tree import read_tree
 
 DATA = Path(__file__).parent / "data"
 REPO = DATA / "repo"

@@ -12,14 +12,13 @@ import pytest
 from tests.cli import ztix
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
-from ztix.apply import ApplyReport, run_apply
-from ztix.deploy import sha256
+from ztix.adapters.zerotier.controller import ControllerProvider
+from ztix.adapters.zerotier.http import RetryPolicy
+from ztix.apply.run import ApplyReport, run_apply
 from ztix.errors import CredentialsRejected
-from ztix.loader import Repository, load_files
-from ztix.ports import DeployResult, Render, Target
-from ztix.zerotier.controller import ControllerProvider
-from ztix.zerotier.http import RetryPolicy
-from ztix.zerotier.model import Member
+from ztix.load.loader import Repository, load_files
+from ztix.ports.deploy import DeployResult, Render, Target, sha256
+from ztix.ports.zerotier import Member
 
 NWID = "1122334455667788"
 EXAMPLE = Path(__file__).parent / "data" / "example"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ztix.birdroutes import attribute_name, by_prefix, parse_routes
+from ztix.bird.routes import attribute_name, by_prefix, parse_routes
 
 REPLIES: dict[str, dict[str, str]] = json.loads(
     (Path(__file__).parent / "data" / "birdc" / "routes.json").read_text()

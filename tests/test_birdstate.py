@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ztix.status.birdstate import answer_of, routes_per_protocol, sessions
+from ztix.bird.state import answer_of, routes_per_protocol, sessions
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "birdc" / "status.json").read_text())
 M1, M2, M3 = "AS64500_a000000001_v4", "AS64501_a000000002_v4", "AS64502_a000000003_v4"

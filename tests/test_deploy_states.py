@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from ztix.birdtext import (
+from ztix.adapters.routeserver.change import Change
+from ztix.bird.text import (
     configure_reply,
     confirmed,
     daemon_up,
@@ -26,9 +27,7 @@ from ztix.birdtext import (
     rpki_problems,
     was_reset,
 )
-from ztix.deploy.change import Change
-from ztix.deploy.ssh import sha256
-from ztix.ports import DeployError, DeployResult, DeploySettings, RpkiCheck, Target
+from ztix.ports.deploy import DeployError, DeployResult, DeploySettings, RpkiCheck, Target, sha256
 
 REPLIES: dict[str, dict[str, str]] = json.loads(
     (Path(__file__).parent / "data" / "birdc" / "replies.json").read_text()

@@ -10,12 +10,12 @@ import pytest
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
 from tests.test_apply import RecordingDeployer
-from ztix.drift import DriftReport, route_server_drift, zerotier_drift
-from ztix.loader import Repository, load_files
-from ztix.ports import DeployError, DeployResult, Render, Target
-from ztix.render import render_all
-from ztix.zerotier import run as zerotier_run
-from ztix.zerotier.controller import ControllerProvider
+from ztix.adapters.zerotier.controller import ControllerProvider
+from ztix.apply import zerotier as zerotier_run
+from ztix.load.loader import Repository, load_files
+from ztix.plan.drift import DriftReport, route_server_drift, zerotier_drift
+from ztix.ports.deploy import DeployError, DeployResult, Render, Target
+from ztix.render.routeserver import render_all
 
 NWID = "1122334455667788"
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import repo_files
 from ztix.errors import ValidationFailed
-from ztix.loader import load_files
+from ztix.load.loader import load_files
 
 PATH = "peers/AS64502.yaml"
 VALID = (

@@ -26,15 +26,15 @@ from hypothesis import strategies as st
 from tests.birdtools import bird_parse
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
-from ztix.birdnames import reserved
+from ztix.adapters.zerotier.controller import ControllerProvider
+from ztix.adapters.zerotier.http import RetryPolicy
+from ztix.apply import zerotier as zerotier_run
+from ztix.bird.names import reserved
 from ztix.cli import main
 from ztix.errors import ValidationFailed
-from ztix.loader import load_files
-from ztix.render import render_all
-from ztix.zerotier import run as zerotier_run
-from ztix.zerotier.controller import ControllerProvider
-from ztix.zerotier.http import RetryPolicy
-from ztix.zerotier.reconcile import desired_network
+from ztix.load.loader import load_files
+from ztix.plan.zerotier import desired_network
+from ztix.render.routeserver import render_all
 
 PEER = "peers/AS64502.yaml"
 

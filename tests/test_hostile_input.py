@@ -14,7 +14,7 @@ from tests.conftest import Edit, repo_files, write_repo
 from tests.test_validation_errors import P, peer
 from ztix.cli import main
 from ztix.errors import ValidationFailed
-from ztix.loader import load_files
+from ztix.load.loader import load_files
 
 IX = "ix.yaml"
 V6 = "    ipv6: fd00:1::12\n"

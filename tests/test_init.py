@@ -11,8 +11,8 @@ from tests.test_ci_pipelines import check
 from ztix.cli import build_parser, main
 from ztix.commands.init import answers
 from ztix.errors import SettingsError
-from ztix.loader import load
-from ztix.scaffold import PIPELINES, host_key_from, scaffold
+from ztix.load.loader import load
+from ztix.render.scaffold import PIPELINES, host_key_from, scaffold
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKtjAIsDUGj9NfyMhyE7ip5BXH3G+mboFszPmD0uHkYX"
 

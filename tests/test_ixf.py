@@ -128,9 +128,9 @@ def test_the_portal_serves_main_s_export_without_login(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient  # noqa: PLC0415
 
     from tests.gitrepo import bare_remote  # noqa: PLC0415
-    from ztix.changes.forge import PlainGitForge  # noqa: PLC0415
-    from ztix.changes.git import GitWorkspace  # noqa: PLC0415
-    from ztix.peeringdb import PeeringDBClient  # noqa: PLC0415
+    from ztix.adapters.forge import PlainGitForge  # noqa: PLC0415
+    from ztix.adapters.git import GitWorkspace  # noqa: PLC0415
+    from ztix.adapters.peeringdb import PeeringDBClient  # noqa: PLC0415
     from ztix.portal.app import create_app  # noqa: PLC0415
     from ztix.portal.service import PortalService  # noqa: PLC0415
     from ztix.portal.settings import PortalSettings  # noqa: PLC0415

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from ztix.memo import AsyncMemo
+from ztix.adapters.memo import AsyncMemo
 
 
 def test_concurrent_callers_share_one_computation_and_entries_expire() -> None:

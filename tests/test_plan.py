@@ -10,7 +10,7 @@ from pytest_regressions.file_regression import FileRegressionFixture
 
 from tests.gitrepo import committed_copy, git
 from ztix.cli import main
-from ztix.templateset import shipped
+from ztix.render.templates import shipped
 
 DATA = Path(__file__).parent / "data" / "repo"
 NEW_PEER = """\

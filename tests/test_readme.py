@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ztix.bird.reasons import REJECT_REASONS
 from ztix.models import TRANSIT_FREE_ASNS
-from ztix.reasons import REJECT_REASONS
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 

@@ -13,10 +13,10 @@ from pytest_regressions.file_regression import FileRegressionFixture
 from tests.birdtools import assert_bird_accepts
 from tests.conftest import repo_files
 from ztix.cli import main
-from ztix.loader import Repository, load, load_files
+from ztix.load.loader import Repository, load, load_files
 from ztix.models import Peer
-from ztix.render import render_all
-from ztix.templateset import from_directory, shipped
+from ztix.render.routeserver import render_all
+from ztix.render.templates import from_directory, shipped
 
 ROOT = Path(__file__).parent.parent
 # A fixed copy of the example exchange: the root ix.yaml and peers/ belong to whoever forks this
@@ -168,7 +168,7 @@ def test_a_repository_may_carry_its_own_templates(tmp_path: Path) -> None:
 
 
 def test_session_identity_includes_inherited_templates() -> None:
-    from ztix.birdtext import protocol_blocks  # noqa: PLC0415
+    from ztix.bird.text import protocol_blocks  # noqa: PLC0415
 
     config = configs(load_files(repo_files()))["rs1"]
     blocks = protocol_blocks(config)
@@ -186,7 +186,7 @@ def test_session_identity_includes_inherited_templates() -> None:
 
 def test_every_symbol_the_config_defines_is_reserved_from_user_names() -> None:
     """A name from ix.yaml can never collide with a symbol the templates define."""
-    from ztix.birdnames import GENERATED, GENERATED_PATTERN  # noqa: PLC0415
+    from ztix.bird.names import GENERATED, GENERATED_PATTERN  # noqa: PLC0415
 
     config = configs(load(EXAMPLE))["rs1"]
     defined = set(re.findall(r"^define (\w+) =", config, re.M))

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from tests.birdtools import assert_bird_accepts
 from tests.conftest import repo_files
 from ztix.errors import ValidationFailed
-from ztix.loader import load_files
-from ztix.render import render_all
+from ztix.load.loader import load_files
+from ztix.render.routeserver import render_all
 
 DANGEROUS = st.sampled_from([*list("\"\\;{}#*/\n\r\t\x00$`[]()<>=!~|&'"), "*/", "/*", '";', "};"])
 TEXT = st.lists(

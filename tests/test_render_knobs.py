@@ -10,8 +10,8 @@ from pytest_regressions.file_regression import FileRegressionFixture
 from tests.birdtools import assert_bird_accepts, assert_newer_bird_accepts, newer_bird
 from tests.conftest import repo_files
 from ztix.errors import ValidationFailed
-from ztix.loader import load_files
-from ztix.render import render_all
+from ztix.load.loader import load_files
+from ztix.render.routeserver import render_all
 
 KNOBS_IX = (
     (

@@ -9,7 +9,7 @@ from typing import Any
 from pytest_regressions.data_regression import DataRegressionFixture
 
 from ztix.cli import main
-from ztix.schema import dump, json_schemas
+from ztix.models.schema import dump, json_schemas
 
 ROOT = Path(__file__).parent.parent
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.birdtools import require
 from tests.conftest import repo_files
-from ztix.loader import load_files
+from ztix.load.loader import load_files
 from ztix.portal.snippets import connect_info
 
 SECOND_RS = """\

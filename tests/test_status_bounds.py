@@ -14,10 +14,11 @@ import asyncssh
 import pytest
 
 from tests.conftest import repo_files
-from ztix.loader import load_files
-from ztix.ports import DeploySettings, StatusError, Target
+from ztix.adapters.routeserver.reader import SshBirdReader
+from ztix.load.loader import load_files
+from ztix.ports.deploy import DeploySettings, Target
+from ztix.ports.status import StatusError
 from ztix.status.collect import status
-from ztix.status.reader import SshBirdReader
 
 SILENT_RS = """\
   - name: rs2

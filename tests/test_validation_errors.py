@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import Edit, repo_files
 from ztix.errors import ValidationFailed
-from ztix.loader import load_files
+from ztix.load.loader import load_files
 
 P = "peers/AS64502.yaml"
 

@@ -2,7 +2,7 @@
 
 Start-up matters for a CLI that CI calls on every change: `ztix --help` and `ztix validate`
 import neither the SSH, HTTP, git nor web stacks (see tests/benchmarks/bench_startup.py).
-Adapters are built from settings only in `ztix.commands.adapters`.
+Adapters are built from settings only in `ztix.adapters.build`.
 """
 
 from __future__ import annotations

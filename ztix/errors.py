@@ -3,6 +3,7 @@
     ZtixError                      anything ZT-IX raises on purpose            exit 2
     ├── ValidationFailed           peer/exchange files have problems            exit 1
     ├── SettingsError              the environment or a flag is wrong           exit 2
+    ├── TemplateError              the templates cannot be read or are broken   exit 2
     └── AdapterError               a side effect failed (network, SSH, forge)   exit 3
         ├── CredentialsRejected    a remote system refused our credentials      exit 2
         └── Unavailable            a remote system kept failing; maybe_applied says whether
@@ -90,3 +91,7 @@ class Unavailable(AdapterError):
 
 class Down(Unavailable):
     """A remote system failed every attempt for too long; nothing more is sent to it this run."""
+
+
+class TemplateError(ZtixError):
+    """The templates cannot be read, or a template is broken."""

@@ -28,11 +28,11 @@ from tests.lab import netns
 from tests.lab.daemons import Bird, Daemon, wait_for
 from tests.lab.sshd import Sshd
 from tests.lab.topology import ROAS, slurm, vrps
+from ztix.adapters.routeserver.deployer import SshDeployer
 from ztix.cli import main as ztix_main
-from ztix.deploy import SshDeployer
-from ztix.loader import load_files
-from ztix.ports import DeployResult, DeploySettings, Target
-from ztix.render import render_all
+from ztix.load.loader import load_files
+from ztix.ports.deploy import DeployResult, DeploySettings, Target
+from ztix.render.routeserver import render_all
 
 RS = """\
   - name: rs{n}

@@ -31,12 +31,12 @@ from tests.benchmarks.synth import peer_asn, synthetic_files
 from tests.irr.irrd import Irrd
 from tests.lab import netns
 from tests.lab.daemons import Bird, wait_for
-from ztix.irr.bgpq4 import Bgpq4Resolver
+from ztix.adapters.irr.bgpq4 import Bgpq4Resolver
 from ztix.irr.files import irr_path, irr_text
 from ztix.irr.refresh import refresh
-from ztix.loader import load_files
+from ztix.load.loader import load_files
 from ztix.models import IrrData, IrrServer
-from ztix.render import repository_configs, session_name
+from ztix.render.routeserver import repository_configs, session_name
 
 LARGE = {1: 10_000, 2: 30_000, 3: 60_000, 4: 100_000}  # member index -> IPv4 prefixes
 IRR_SECTION = "irr:\n  servers:\n    - host: 127.0.0.1\n      port: {port}\n  sources: [BENCH]\n"

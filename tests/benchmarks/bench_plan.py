@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.synth import synthetic_files
-from ztix.templateset import shipped
+from ztix.render.templates import shipped
 
 
 def git(root: Path, *args: str) -> None:

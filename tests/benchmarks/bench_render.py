@@ -24,8 +24,8 @@ from pathlib import Path
 
 from tests.benchmarks.ars import arouteserver_build
 from tests.benchmarks.synth import peer_asn, synthetic_files
-from ztix.loader import load_files
-from ztix.render import render_all, session_name
+from ztix.load.loader import load_files
+from ztix.render.routeserver import render_all, session_name
 
 
 def bird_parse_seconds(config: Path) -> float:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.benchmarks.synth import synthetic_files
 from ztix.errors import ValidationFailed
-from ztix.loader import load, load_files
+from ztix.load.loader import load, load_files
 
 
 def write(files: dict[str, str], root: Path) -> None:

@@ -22,12 +22,12 @@ import time
 from collections.abc import Iterator
 
 from tests.benchmarks.synth import synthetic_files
-from ztix.loader import load_files
-from ztix.settings import Settings
-from ztix.zerotier import run
-from ztix.zerotier.controller import ControllerProvider
-from ztix.zerotier.http import Breaker
-from ztix.zerotier.reconcile import desired_members, desired_network, plan_members, plan_network
+from ztix.adapters.zerotier.controller import ControllerProvider
+from ztix.adapters.zerotier.http import Breaker
+from ztix.apply import zerotier as run
+from ztix.load.loader import load_files
+from ztix.plan.zerotier import desired_members, desired_network, plan_members, plan_network
+from ztix.settings.env import Settings
 
 NWID = "1122334455667788"
 CONCURRENCY = 4  # the controller default (ztix.settings)

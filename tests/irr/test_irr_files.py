@@ -12,7 +12,7 @@ from tests.irr.fixtures import ONE, irr_repo
 from ztix.cli import main
 from ztix.errors import ValidationFailed
 from ztix.irr.files import irr_text
-from ztix.loader import load, load_files
+from ztix.load.loader import load, load_files
 
 
 def problems(files: dict[str, str]) -> list[str]:

@@ -17,7 +17,7 @@ from tests.irr.fixtures import irr_repo
 from tests.irr.irrd import Irrd
 from tests.portal.fakes import FakeGitHub
 from ztix.cli import main
-from ztix.loader import load
+from ztix.load.loader import load
 
 pytestmark = pytest.mark.lab
 

@@ -14,12 +14,12 @@ from tests.birdtools import require
 from tests.conftest import write_repo
 from tests.irr.fixtures import ONE, irr_repo
 from tests.irr.standin import Registry, StandIn, standin
+from ztix.adapters.irr.bgpq4 import Bgpq4Resolver
 from ztix.cli import main
-from ztix.irr.bgpq4 import Bgpq4Resolver
 from ztix.irr.refresh import judge
-from ztix.loader import load
+from ztix.load.loader import load
 from ztix.models import Irr, IrrData, IrrServer
-from ztix.ports import IrrError, IrrNotFound, IrrUnavailable
+from ztix.ports.irr import IrrError, IrrNotFound, IrrUnavailable
 
 SETTINGS = Irr(servers=(IrrServer(host="127.0.0.1"),), sources=("LABA", "LABB"))
 

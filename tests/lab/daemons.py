@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from tests.procs import stop
-from ztix.birdroutes import Route, by_prefix, parse_routes
+from ztix.bird.routes import Route, by_prefix, parse_routes
 
 T = TypeVar("T")
 

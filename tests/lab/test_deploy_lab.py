@@ -26,12 +26,12 @@ from tests.lab import netns
 from tests.lab.daemons import Bird, Daemon, wait_for
 from tests.lab.sshd import Sshd
 from tests.lab.topology import IX, PEERS, ROAS, member_config, peer_file, slurm, vrps
-from ztix.birdtext import was_reset
+from ztix.adapters.routeserver.deployer import Hook, SshDeployer
+from ztix.bird.text import was_reset
 from ztix.cli import main
-from ztix.deploy import Hook, SshDeployer, sha256
-from ztix.loader import load_files
-from ztix.ports import DeployResult, DeploySettings, Render, RpkiCheck, Target
-from ztix.render import repository_configs, session_name
+from ztix.load.loader import load_files
+from ztix.ports.deploy import DeployResult, DeploySettings, Render, RpkiCheck, Target, sha256
+from ztix.render.routeserver import repository_configs, session_name
 
 pytestmark = pytest.mark.lab
 

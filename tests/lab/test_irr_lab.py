@@ -15,10 +15,10 @@ from tests.birdtools import require
 from tests.lab import netns
 from tests.lab.daemons import wait_for
 from tests.lab.exchange import RECEIVER, LabExchange, announcer, peer
-from ztix.birdtext import was_reset
+from ztix.bird.text import was_reset
 from ztix.irr.files import irr_text
 from ztix.models import IrrData
-from ztix.render import session_name
+from ztix.render.routeserver import session_name
 
 pytestmark = pytest.mark.lab
 

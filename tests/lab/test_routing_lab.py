@@ -32,9 +32,9 @@ from tests.lab.topology import (
     statics,
     vrps,
 )
-from ztix.birdroutes import Route, by_prefix, parse_routes
-from ztix.birdtext import was_reset
-from ztix.render import session_name
+from ztix.bird.routes import Route, by_prefix, parse_routes
+from ztix.bird.text import was_reset
+from ztix.render.routeserver import session_name
 
 pytestmark = pytest.mark.lab
 

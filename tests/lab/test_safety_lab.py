@@ -20,7 +20,7 @@ from tests.lab import netns
 from tests.lab.daemons import wait_for
 from tests.lab.exchange import RECEIVER, LabExchange, announcer, peer
 from tests.lab.topology import ROAS, vrps
-from ztix.render import session_name
+from ztix.render.routeserver import session_name
 
 pytestmark = pytest.mark.lab
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ztix.loader import load_files
-from ztix.render import repository_configs
-from ztix.sentinel import slurm as sentinel_slurm
+from ztix.load.loader import load_files
+from ztix.render.routeserver import repository_configs
+from ztix.render.sentinel import slurm as sentinel_slurm
 
 RS_ASN = 64511
 IX = """\

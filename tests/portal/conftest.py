@@ -19,14 +19,15 @@ from joserfc.jwk import RSAKey
 from tests.gitrepo import bare_remote
 from tests.portal.fakes import FakeGitHub, FakePeeringDB
 from tests.portal.op import OpenIDProvider
-from ztix.changes.forge import Forge, GitHubForge
-from ztix.changes.git import GitWorkspace
-from ztix.peeringdb import PeeringDBClient
+from ztix.adapters.forge import GitHubForge
+from ztix.adapters.git import GitWorkspace
+from ztix.adapters.peeringdb import PeeringDBClient
 from ztix.portal.app import create_app
 from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService
 from ztix.portal.settings import PortalSettings
-from ztix.ports import BirdReader
+from ztix.ports.forge import Forge
+from ztix.ports.status import BirdReader
 
 CLIENT_ID, CLIENT_SECRET = "ztix-portal", "portal-client-secret"
 BASE = "http://localhost"

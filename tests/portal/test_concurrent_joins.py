@@ -11,7 +11,7 @@ import yaml
 
 from tests.gitrepo import git
 from tests.portal.conftest import Portal
-from ztix.loader import load
+from ztix.load.loader import load
 from ztix.portal.access import NetworkAccess, User
 
 # Documentation ASNs (RFC 5398), which the test exchange admits: 16 of 32 bits, 4 of 16.

@@ -12,9 +12,9 @@ import pytest
 
 from tests.fakes.server import FakeApi, Fault, Request, Response
 from tests.portal.fakes import FakePeeringDB
-from ztix.changes.forge import GiteaForge, GitLabForge
-from ztix.httpapi import RetryPolicy
-from ztix.peeringdb import PeeringDBClient
+from ztix.adapters.forge import GiteaForge, GitLabForge
+from ztix.adapters.http import RetryPolicy
+from ztix.adapters.peeringdb import PeeringDBClient
 
 
 class FakeGitLab(FakeApi):

@@ -18,7 +18,7 @@ from tests.irr.standin import Registry, StandIn, standin
 from tests.portal.conftest import Portal, open_portal
 from tests.portal.op import OpenIDProvider
 from tests.portal.test_requests import branch_file, post
-from ztix.irr.bgpq4 import bgpq4_resolver
+from ztix.adapters.irr.bgpq4 import bgpq4_resolver
 from ztix.portal.irrpreview import IrrPreviews
 
 

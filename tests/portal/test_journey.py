@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tests.conftest import repo_files
-from ztix.loader import load_files
+from ztix.load.loader import load_files
 from ztix.models import Exchange, Peer
 from ztix.portal.journey import PROVISION_MINUTES, Evidence, journey
-from ztix.ports import StatusError, Target
+from ztix.ports.deploy import Target
+from ztix.ports.status import StatusError
 
 RECORDED = json.loads(
     (Path(__file__).parent.parent / "data" / "birdc" / "status.json").read_text()
@@ -79,9 +80,8 @@ def test_without_route_server_access_the_apply_result_decides() -> None:
 
 def test_the_zerotier_authorization_is_read_from_the_controller() -> None:
     from tests.fakes.zerotier_controller import FakeController  # noqa: PLC0415
-    from ztix.commands.adapters import zerotier_provider  # noqa: PLC0415
-    from ztix.ports import ZeroTierProvider  # noqa: PLC0415
-    from ztix.zerotier.model import Member  # noqa: PLC0415
+    from ztix.adapters.build import zerotier_provider  # noqa: PLC0415
+    from ztix.ports.zerotier import Member, ZeroTierProvider  # noqa: PLC0415
 
     exchange, peer = member()
     nwid = str(exchange.zerotier.network_id)

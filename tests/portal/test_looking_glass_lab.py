@@ -18,8 +18,8 @@ from tests.lab.exchange import RECEIVER, LabExchange, announcer
 from tests.lab.test_safety_lab import M1, M2, M3, member_files, session
 from tests.portal.conftest import Portal, open_portal
 from tests.portal.op import OpenIDProvider
-from ztix.ports import DeploySettings
-from ztix.status.reader import SshBirdReader
+from ztix.adapters.routeserver.reader import SshBirdReader
+from ztix.ports.deploy import DeploySettings
 
 pytestmark = pytest.mark.lab
 

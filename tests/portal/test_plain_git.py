@@ -12,7 +12,7 @@ from tests.gitrepo import git
 from tests.portal.conftest import Portal, open_portal
 from tests.portal.op import OpenIDProvider
 from tests.portal.test_requests import post
-from ztix.changes.forge import PlainGitForge
+from ztix.adapters.forge import PlainGitForge
 
 
 @pytest.fixture

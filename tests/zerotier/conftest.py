@@ -11,11 +11,11 @@ import pytest
 from tests.conftest import repo_files
 from tests.fakes.zerotier_central import FakeCentral
 from tests.fakes.zerotier_controller import FakeController
-from ztix.loader import Repository, load_files
-from ztix.ports import ZeroTierProvider
-from ztix.zerotier.central import CentralProvider
-from ztix.zerotier.controller import ControllerProvider
-from ztix.zerotier.http import RetryPolicy
+from ztix.adapters.zerotier.central import CentralProvider
+from ztix.adapters.zerotier.controller import ControllerProvider
+from ztix.adapters.zerotier.http import RetryPolicy
+from ztix.load.loader import Repository, load_files
+from ztix.ports.zerotier import ZeroTierProvider
 
 NWID = "1122334455667788"
 

@@ -9,9 +9,9 @@ import pytest
 
 from tests.fakes.zerotier_central import FakeCentral
 from tests.zerotier.conftest import NWID, repo
-from ztix.zerotier import run
-from ztix.zerotier.central import CentralProvider
-from ztix.zerotier.http import ZeroTierAuthError
+from ztix.adapters.zerotier.central import CentralProvider
+from ztix.adapters.zerotier.http import ZeroTierAuthError
+from ztix.apply import zerotier as run
 
 
 def converge(fake: FakeCentral, network_id: str = NWID) -> run.ApplyResult:

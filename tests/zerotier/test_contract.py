@@ -7,11 +7,11 @@ import asyncio
 import pytest
 
 from tests.zerotier.conftest import NWID, Env, repo
-from ztix.loader import Repository
-from ztix.zerotier import run
-from ztix.zerotier.http import ZeroTierAuthError
-from ztix.zerotier.model import RULES
-from ztix.zerotier.run import ApplyResult, ZeroTierPlan
+from ztix.adapters.zerotier.http import ZeroTierAuthError
+from ztix.apply import zerotier as run
+from ztix.apply.zerotier import ApplyResult, ZeroTierPlan
+from ztix.load.loader import Repository
+from ztix.plan.zerotier import RULES
 
 
 async def _plan_apply(env: Env, r: Repository, **kw: object) -> tuple[ZeroTierPlan, ApplyResult]:

@@ -10,9 +10,9 @@ import pytest
 
 from tests.fakes.zerotier_controller import FakeController
 from tests.zerotier.conftest import NWID, Sleeps, repo
-from ztix.zerotier import run
-from ztix.zerotier.controller import ControllerProvider
-from ztix.zerotier.http import RetryPolicy
+from ztix.adapters.zerotier.controller import ControllerProvider
+from ztix.adapters.zerotier.http import RetryPolicy
+from ztix.apply import zerotier as run
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import asyncio
 
 from tests.fakes.server import Fault, Request
 from tests.zerotier.conftest import Env, repo
-from ztix.loader import Repository
-from ztix.zerotier import run
-from ztix.zerotier.http import RetryPolicy
-from ztix.zerotier.reconcile import desired_members, desired_network, plan_members, plan_network
-from ztix.zerotier.run import ApplyResult
+from ztix.adapters.zerotier.http import RetryPolicy
+from ztix.apply import zerotier as run
+from ztix.apply.zerotier import ApplyResult
+from ztix.load.loader import Repository
+from ztix.plan.zerotier import desired_members, desired_network, plan_members, plan_network
 
 
 def is_member_post(request: Request) -> bool:
@@ -109,8 +109,8 @@ def test_a_write_whose_answer_is_lost_every_time_is_re_read_not_failed(env: Env)
 
 
 def _dead_api_run(planned: run.ZeroTierPlan) -> tuple[ApplyResult, int]:
-    from ztix.zerotier.controller import ControllerProvider  # noqa: PLC0415
-    from ztix.zerotier.http import Breaker  # noqa: PLC0415
+    from ztix.adapters.zerotier.controller import ControllerProvider  # noqa: PLC0415
+    from ztix.adapters.zerotier.http import Breaker  # noqa: PLC0415
 
     async def no_sleep(_: float) -> None:
         return None

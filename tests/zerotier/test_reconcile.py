@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from tests.zerotier.conftest import repo
-from ztix.zerotier.model import RULES, Member, normalise_network, normalise_rules
-from ztix.zerotier.reconcile import desired_members, desired_network, plan_members, plan_network
+from ztix.plan.zerotier import (
+    RULES,
+    desired_members,
+    desired_network,
+    normalise_network,
+    normalise_rules,
+    plan_members,
+    plan_network,
+)
+from ztix.ports.zerotier import Member
 
 
 def desired() -> dict[str, Member]:

@@ -8,9 +8,9 @@ import json
 import os
 import sys
 
-from ztix.commands.adapters import build_deployer, build_zerotier, settings
+from ztix.adapters.build import build_deployer, build_zerotier, settings
 from ztix.errors import EXIT_OK, EXIT_PARTIAL
-from ztix.settings import Settings
+from ztix.settings.env import Settings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -19,11 +19,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _apply(args: argparse.Namespace, settings: Settings) -> int:
-    from ztix.apply import run_apply  # noqa: PLC0415
-    from ztix.gitsource import head_commit  # noqa: PLC0415
-    from ztix.loader import load  # noqa: PLC0415
-    from ztix.ports import ZeroTierProvider  # noqa: PLC0415
-    from ztix.templateset import from_directory  # noqa: PLC0415
+    from ztix.apply.run import run_apply  # noqa: PLC0415
+    from ztix.load.gitsource import head_commit  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
+    from ztix.ports.zerotier import ZeroTierProvider  # noqa: PLC0415
+    from ztix.render.templates import from_directory  # noqa: PLC0415
 
     repo = load(args.repo)
     templates = from_directory(args.repo)

@@ -22,9 +22,9 @@ def _timestamp(value: str) -> str:
 
 def ixf(args: argparse.Namespace) -> int:
     """Write the export of the repository's active members."""
-    from ztix.gitsource import head_time  # noqa: PLC0415
-    from ztix.ixf import ixf_export, ixf_text  # noqa: PLC0415
-    from ztix.loader import load  # noqa: PLC0415
+    from ztix.load.gitsource import head_time  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
+    from ztix.render.ixf import ixf_export, ixf_text  # noqa: PLC0415
 
     repo = load(args.repo)
     stamp = _timestamp(args.timestamp) if args.timestamp else head_time(args.repo)

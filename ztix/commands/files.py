@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ztix.errors import EXIT_OK
-from ztix.loader import Repository, load
+from ztix.load.loader import Repository, load
 
 
 def summary(repo: Repository) -> str:
@@ -28,8 +28,8 @@ def validate(args: argparse.Namespace) -> int:
 
 def render(args: argparse.Namespace) -> int:
     """Render every route server's BIRD config into OUT/<route-server>/bird.conf."""
-    from ztix.render import repository_configs  # noqa: PLC0415
-    from ztix.templateset import from_directory  # noqa: PLC0415
+    from ztix.render.routeserver import repository_configs  # noqa: PLC0415
+    from ztix.render.templates import from_directory  # noqa: PLC0415
 
     repo = load(args.repo)
     templates = from_directory(args.repo)
@@ -45,7 +45,7 @@ def render(args: argparse.Namespace) -> int:
 
 def schema(args: argparse.Namespace) -> int:
     """Print or write the JSON Schemas of both file kinds."""
-    from ztix.schema import SCHEMA_FILES, dump, json_schemas  # noqa: PLC0415
+    from ztix.models.schema import SCHEMA_FILES, dump, json_schemas  # noqa: PLC0415
 
     schemas = json_schemas()
     if args.out is None:

@@ -8,8 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
-from ztix.loader import load_files
-from ztix.scaffold import DEFAULT_API_URLS, Answers, RouteServerAnswer, host_key_from, scaffold
+from ztix.load.loader import load_files
+from ztix.render.scaffold import (
+    DEFAULT_API_URLS,
+    Answers,
+    RouteServerAnswer,
+    host_key_from,
+    scaffold,
+)
 
 Ask = Callable[[str], str]
 

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from ztix.errors import EXIT_OK, EXIT_PARTIAL, SettingsError
 
 if TYPE_CHECKING:
-    from ztix.changes.forge import ChangeInfo, Forge
     from ztix.irr.refresh import Decision
-    from ztix.loader import Repository
+    from ztix.load.loader import Repository
+    from ztix.ports.forge import ChangeInfo, Forge
 
 
 def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) -> list[Decision]:
     """Expand and judge every (or every named) active member of `repo`."""
-    from ztix.irr.bgpq4 import bgpq4_resolver  # noqa: PLC0415
+    from ztix.adapters.irr.bgpq4 import bgpq4_resolver  # noqa: PLC0415
     from ztix.irr.refresh import refresh as run  # noqa: PLC0415
 
     only, accept = frozenset(args.asn or ()), frozenset(args.accept or ())
@@ -65,7 +65,7 @@ def refresh(args: argparse.Namespace) -> int:
     if args.propose:
         return _propose(args)
     from ztix.irr.files import irr_path, irr_text  # noqa: PLC0415
-    from ztix.loader import load  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
 
     decisions = _decide(load(args.repo), args, datetime.datetime.now(datetime.UTC))
     root = Path(args.repo)
@@ -80,13 +80,14 @@ def refresh(args: argparse.Namespace) -> int:
 def _propose(args: argparse.Namespace) -> int:
     """Refresh main's members in a clone of the peering repository, push the changed files to
     the branch ztix/irr-refresh and open (or update) its change on the forge."""
-    from ztix.changes.git import GitWorkspace  # noqa: PLC0415
-    from ztix.changes.settings import ChangeSettings, build_forge  # noqa: PLC0415
+    from ztix.adapters.build import build_forge  # noqa: PLC0415
+    from ztix.adapters.git import GitWorkspace  # noqa: PLC0415
     from ztix.commands.plan import revision_plan  # noqa: PLC0415
     from ztix.irr import propose  # noqa: PLC0415
-    from ztix.loader import load_files  # noqa: PLC0415
-    from ztix.report import plan_markdown  # noqa: PLC0415
-    from ztix.settings import load_settings  # noqa: PLC0415
+    from ztix.load.loader import load_files  # noqa: PLC0415
+    from ztix.plan.report import plan_markdown  # noqa: PLC0415
+    from ztix.settings.env import load_settings  # noqa: PLC0415
+    from ztix.settings.forge import ChangeSettings  # noqa: PLC0415
 
     settings = load_settings(ChangeSettings, "ZTIX_")
     with contextlib.ExitStack() as stack:

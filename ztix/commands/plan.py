@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ztix.commands.adapters import build_deployer, build_zerotier, settings
+from ztix.adapters.build import build_deployer, build_zerotier, settings
 from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
-from ztix.settings import Settings
+from ztix.settings.env import Settings
 
 if TYPE_CHECKING:
-    from ztix.plan import Plan
-    from ztix.templateset import TemplateSet
+    from ztix.plan.diff import Plan
+    from ztix.render.templates import TemplateSet
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,11 +31,11 @@ def run(args: argparse.Namespace) -> int:
 def revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
     """The plan of the working tree at `root` against the revision `base_ref`, each with its
     own templates; also the head's templates (the Markdown plan names their origin)."""
-    from ztix.gitsource import commit_at, template_files, tree_files  # noqa: PLC0415
-    from ztix.loader import EXCHANGE_FILE, Memo, load_files  # noqa: PLC0415
-    from ztix.plan import plan  # noqa: PLC0415
-    from ztix.templateset import from_directory, from_files  # noqa: PLC0415
-    from ztix.tree import read_tree  # noqa: PLC0415
+    from ztix.load.gitsource import commit_at, template_files, tree_files  # noqa: PLC0415
+    from ztix.load.loader import EXCHANGE_FILE, Memo, load_files  # noqa: PLC0415
+    from ztix.load.tree import read_tree  # noqa: PLC0415
+    from ztix.plan.diff import plan  # noqa: PLC0415
+    from ztix.render.templates import from_directory, from_files  # noqa: PLC0415
 
     memo: Memo = {}  # files identical in both revisions are parsed once
     head = load_files(read_tree(root), memo)  # invalid files fail here, located
@@ -57,7 +57,7 @@ def revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
 
 
 def _plan_base(args: argparse.Namespace) -> int:
-    from ztix.report import plan_markdown, plan_text  # noqa: PLC0415
+    from ztix.plan.report import plan_markdown, plan_text  # noqa: PLC0415
 
     planned, head_templates = revision_plan(args.repo, args.base)
     if args.diff_out:
@@ -72,10 +72,10 @@ def _plan_base(args: argparse.Namespace) -> int:
 
 
 async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
-    from ztix.drift import DriftReport, route_server_drift, zerotier_drift  # noqa: PLC0415
-    from ztix.loader import load  # noqa: PLC0415
-    from ztix.ports import ZeroTierProvider  # noqa: PLC0415
-    from ztix.templateset import from_directory  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
+    from ztix.plan.drift import DriftReport, route_server_drift, zerotier_drift  # noqa: PLC0415
+    from ztix.ports.zerotier import ZeroTierProvider  # noqa: PLC0415
+    from ztix.render.templates import from_directory  # noqa: PLC0415
 
     repo = load(args.repo)
     report = DriftReport()

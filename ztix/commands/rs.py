@@ -1,7 +1,8 @@
 """`ztix rs enable AS<asn>`: lift a max-prefix hold, after the member has fixed its announcements;
-`ztix rs slurm`: the SLURM file for the RTR caches (the sentinel ROA, ztix.sentinel).
+`ztix rs slurm`: the SLURM file for the RTR caches (the sentinel ROA, ztix.render.sentinel).
 
-A session that exceeded its max-prefix limit stays down across deploys (ztix.deploy.change);
+A session that exceeded its max-prefix limit stays down across deploys
+(ztix.adapters.routeserver.change);
 this deploys the route servers with that member's sessions no longer held, through the same
 safe path as apply (prepare all, canary first, health check, confirm).
 """
@@ -12,7 +13,7 @@ import argparse
 import asyncio
 import sys
 
-from ztix.commands.adapters import build_deployer, settings
+from ztix.adapters.build import build_deployer, settings
 from ztix.errors import EXIT_OK, EXIT_PARTIAL, SettingsError
 
 
@@ -22,10 +23,10 @@ def enable(args: argparse.Namespace) -> int:
 
 
 async def _enable(args: argparse.Namespace) -> int:
-    from ztix.loader import load  # noqa: PLC0415
-    from ztix.ports import Target  # noqa: PLC0415
-    from ztix.render import repository_renderers, session_name  # noqa: PLC0415
-    from ztix.templateset import from_directory  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
+    from ztix.ports.deploy import Target  # noqa: PLC0415
+    from ztix.render.routeserver import repository_renderers, session_name  # noqa: PLC0415
+    from ztix.render.templates import from_directory  # noqa: PLC0415
 
     asn: int = args.member  # parsed by the command line (cli._asn)
     repo = load(args.repo)
@@ -62,8 +63,8 @@ async def _enable(args: argparse.Namespace) -> int:
 
 def slurm(args: argparse.Namespace) -> int:
     """Print the SLURM document with the exchange's sentinel ROAs."""
-    from ztix.loader import load  # noqa: PLC0415
-    from ztix.sentinel import slurm as document  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
+    from ztix.render.sentinel import slurm as document  # noqa: PLC0415
 
     sys.stdout.write(document(load(args.repo).exchange.model))
     return EXIT_OK

@@ -7,7 +7,7 @@ import warnings
 from typing import Any
 
 from ztix.errors import EXIT_OK
-from ztix.settings import load_settings
+from ztix.settings.env import load_settings
 
 
 def webhook(args: argparse.Namespace) -> int:

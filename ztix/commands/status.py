@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import json
 
-from ztix.commands.adapters import build_reader, settings
+from ztix.adapters.build import build_reader, settings
 from ztix.errors import SettingsError
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the sessions (all, or one member's) and exit by what was found."""
-    from ztix.loader import load  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
     from ztix.status.collect import status  # noqa: PLC0415
     from ztix.status.report import exit_code, status_json, status_text  # noqa: PLC0415
 

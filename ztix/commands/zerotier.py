@@ -6,9 +6,9 @@ import argparse
 import asyncio
 import sys
 
-from ztix.commands.adapters import build_zerotier, settings
+from ztix.adapters.build import build_zerotier, settings
 from ztix.errors import EXIT_OK, EXIT_PARTIAL
-from ztix.settings import Settings
+from ztix.settings.env import Settings
 
 
 def run(args: argparse.Namespace) -> int:
@@ -17,8 +17,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
-    from ztix.loader import load  # noqa: PLC0415
-    from ztix.zerotier import run as zerotier_run  # noqa: PLC0415
+    from ztix.apply import zerotier as zerotier_run  # noqa: PLC0415
+    from ztix.load.loader import load  # noqa: PLC0415
 
     repo = load(args.repo)
     exchange = repo.exchange.model

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from ztix.irr.files import irr_path, irr_text, same_registrations
 from ztix.irr.refresh import Decision, summary
-from ztix.tree import Entry
+from ztix.load.tree import Entry
 
 BRANCH = "ztix/irr-refresh"
 TITLE = "IRR refresh"

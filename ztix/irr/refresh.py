@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ztix.irrchecks import expected_names
+from ztix.load.irrchecks import expected_names
 from ztix.models import Irr, IrrData, Peer
-from ztix.ports import IrrError, IrrResolver
+from ztix.ports.irr import IrrError, IrrResolver
 
 Status = Literal["new", "updated", "unchanged", "held", "failed"]
 

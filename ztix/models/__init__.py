@@ -1,7 +1,7 @@
 """The data model, frozen and strict: the exchange (`ix.yaml`), a member
 (`peers/AS<asn>.yaml`) and its generated IRR data (`irr/AS<asn>.yaml`).
 
-The files are read once, at the edge (ztix.loader), into these models; everything after takes
+The files are read once, at the edge (ztix.load.loader), into these models; everything after takes
 models. This package's names are its public API: `from ztix.models import Exchange, Peer`.
 """
 

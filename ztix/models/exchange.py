@@ -7,7 +7,8 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
 
-from ztix.fields import (
+from ztix.models.base import Strict
+from ztix.models.fields import (
     ASN,
     AbsPath,
     BirdSymbol,
@@ -32,7 +33,6 @@ from ztix.fields import (
     Text,
     Url,
 )
-from ztix.models.base import Strict
 from ztix.models.irr import Irr
 from ztix.models.ixf import IxfExport
 

@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from ztix.fields import ASN, Flag, Host, Int, Limit, Port
-from ztix.irrfields import IrrName, IrrSource, Origins, Prefixes4, Prefixes6, Timestamp
 from ztix.models.base import Strict
+from ztix.models.fields import ASN, Flag, Host, Int, Limit, Port
+from ztix.models.irrfields import IrrName, IrrSource, Origins, Prefixes4, Prefixes6, Timestamp
 
 
 class IrrServer(Strict):

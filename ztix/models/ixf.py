@@ -6,8 +6,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ztix.fields import Email, Int, Text, Url
 from ztix.models.base import Strict
+from ztix.models.fields import Email, Int, Text, Url
 
 Id = Annotated[Int, Field(ge=1, le=2**31 - 1)]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. DE")]

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from ztix.fields import (
+from ztix.models.base import Strict
+from ztix.models.fields import (
     ASN,
     AsSets,
     Day,
@@ -22,7 +23,6 @@ from ztix.fields import (
     NodeId,
     Text,
 )
-from ztix.models.base import Strict
 
 
 class PeerSessions(Strict):

@@ -20,15 +20,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from ztix.changes.git import GitWorkspace
-from ztix.changes.settings import build_forge
-from ztix.commands.adapters import zerotier_provider
+from ztix.adapters.build import build_forge, zerotier_provider
+from ztix.adapters.git import GitWorkspace
+from ztix.adapters.irr.bgpq4 import bgpq4_resolver
+from ztix.adapters.peeringdb import PeeringDBClient
+from ztix.adapters.routeserver.reader import SshBirdReader
 from ztix.errors import AdapterError, SettingsError, ValidationFailed
-from ztix.irr.bgpq4 import bgpq4_resolver
-from ztix.ixf import ixf_export, ixf_text
-from ztix.loader import load_files
+from ztix.load.loader import load_files
 from ztix.models import Exchange
-from ztix.peeringdb import PeeringDBClient
 from ztix.portal.errors import RequestRefused
 from ztix.portal.forms import RequestHandlers
 from ztix.portal.irrpreview import IrrPreviews
@@ -37,11 +36,12 @@ from ztix.portal.pages import PortalBase
 from ztix.portal.service import PortalService
 from ztix.portal.sessions import LoginStateCache
 from ztix.portal.settings import PortalSettings
-from ztix.ports import DeploySettings, ZeroTierProvider
-from ztix.settings import private_key
+from ztix.ports.deploy import DeploySettings
+from ztix.ports.zerotier import ZeroTierProvider
+from ztix.render.ixf import ixf_export, ixf_text
+from ztix.render.templates import TemplateSet, shipped
+from ztix.settings.env import private_key
 from ztix.status.lookingglass import PAGE
-from ztix.status.reader import SshBirdReader
-from ztix.templateset import TemplateSet, shipped
 
 EXPORT_TTL = 60.0  # seconds /participants.json is served from memory (it is public)
 # The pages load nothing but their own inline style; forms post only to the portal; no page

@@ -4,11 +4,11 @@ join would get, and what an open change asks for."""
 from __future__ import annotations
 
 from ztix.errors import ValidationFailed
-from ztix.loader import EXCHANGE_FILE, Repository, load_files
+from ztix.load.loader import EXCHANGE_FILE, Repository, load_files
+from ztix.load.tree import Entry
 from ztix.models import Peer
 from ztix.portal.allocate import Address, LanFull, lowest_free, used_addresses
 from ztix.portal.errors import RequestRefused
-from ztix.tree import Entry
 
 
 def peer_from(files: dict[str, Entry], asn: int) -> Peer | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from ztix.adapters.memo import AsyncMemo
 from ztix.irr.files import irr_text
 from ztix.irr.refresh import expand, judge
-from ztix.memo import AsyncMemo
 from ztix.models import Exchange, IrrData
-from ztix.ports import IrrError, IrrResolverFactory
+from ztix.ports.irr import IrrError, IrrResolverFactory
 
 TTL = 60.0  # seconds a preview is reused: page views must not load the IRR servers
 MAX_CACHED = 1024

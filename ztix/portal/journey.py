@@ -9,7 +9,8 @@ from typing import Literal
 
 from ztix.errors import AdapterError
 from ztix.models import Exchange, Peer
-from ztix.ports import BirdReader, ZeroTierProvider
+from ztix.ports.status import BirdReader
+from ztix.ports.zerotier import ZeroTierProvider
 from ztix.status.collect import member_status
 
 # Minutes after the change reached main within which sessions that are not up yet count as

@@ -6,8 +6,8 @@ import re
 
 import yaml
 
-from ztix.fields import is_as_set, make_safe_text
 from ztix.models import Peer
+from ztix.models.fields import is_as_set, make_safe_text
 
 _HINT = re.compile(r"^# yaml-language-server: \$schema=(\S*)ix\.schema\.json\s*$")
 

@@ -12,15 +12,16 @@ from typing import Literal
 
 from pydantic import ValidationError as PydanticValidationError
 
-from ztix.changes.forge import ChangeInfo, Forge
-from ztix.changes.git import BRANCH_PREFIX, GitWorkspace
-from ztix.checks import asn_refusal
+from ztix.adapters.git import GitWorkspace
+from ztix.adapters.peeringdb import PeeringDBClient
 from ztix.errors import ValidationFailed
 from ztix.irr.files import irr_path
-from ztix.irrchecks import expected_names
-from ztix.loader import EXCHANGE_FILE, Repository, error_message, load_files
+from ztix.load.checks import asn_refusal
+from ztix.load.irrchecks import expected_names
+from ztix.load.loader import EXCHANGE_FILE, Repository, error_message, load_files
+from ztix.load.tree import Entry
+from ztix.load.yamlsource import format_loc
 from ztix.models import Exchange, MaxPrefix, Peer, Policy, RequestedBy
-from ztix.peeringdb import Network, PeeringDBClient
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.branches import entry_text, peer_from, pending_summary, planned_addresses
 from ztix.portal.errors import RequestBusy, RequestRefused
@@ -29,10 +30,12 @@ from ztix.portal.journey import Evidence, journey
 from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
 from ztix.portal.snippets import ConnectInfo, connect_info
-from ztix.ports import BirdReader, ZeroTierProvider
+from ztix.ports.forge import ChangeInfo, Forge
+from ztix.ports.git import BRANCH_PREFIX
+from ztix.ports.peeringdb import Network
+from ztix.ports.status import BirdReader
+from ztix.ports.zerotier import ZeroTierProvider
 from ztix.status.lookingglass import RouteServerView, member_view
-from ztix.tree import Entry
-from ztix.yamlsource import format_loc
 
 Status = Literal[
     "not a member", "pending", "approved", "provisioning", "active", "failed", "rejected"

@@ -8,9 +8,9 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from ztix.changes.settings import ForgeSettings
-from ztix.settings import secret_text
-from ztix.settingtypes import HttpUrl, NonBlank, Secret1, Secret32, is_loopback_url
+from ztix.settings.env import secret_text
+from ztix.settings.forge import ForgeSettings
+from ztix.settings.types import HttpUrl, NonBlank, Secret1, Secret32, is_loopback_url
 
 
 class PortalSettings(ForgeSettings):

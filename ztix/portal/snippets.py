@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ztix.models import Exchange, Peer
-from ztix.templateset import TemplateSet, shipped
+from ztix.render.templates import TemplateSet, shipped
 
 SNIPPETS = {"bird": "portal/snippets/bird.conf.j2", "frr": "portal/snippets/frr.conf.j2"}
 

@@ -7,11 +7,12 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ztix.bird.state import SessionState, routes_per_protocol
+from ztix.bird.state import sessions as parse_sessions
 from ztix.models import Exchange, Peer, RouteServer
-from ztix.ports import BirdReader, StatusError, Target
-from ztix.render import Session, sessions
-from ztix.status.birdstate import SessionState, routes_per_protocol
-from ztix.status.birdstate import sessions as parse_sessions
+from ztix.ports.deploy import Target
+from ztix.ports.status import BirdReader, StatusError
+from ztix.render.routeserver import Session, sessions
 
 # The accepted routes' RPKI tags (templates/bird/policy.conf.j2: RS:1000:1..3).
 RPKI_TAGS = {"valid": 1, "unknown": 2, "invalid": 3}

@@ -1,18 +1,20 @@
 """A member's looking glass: per route server its sessions, the routes accepted with their RPKI
 and IRR state, and the routes filtered with the reason in words and what to do (decoded from
-the route servers' large communities, ztix.reasons). Only the member's own sessions are read."""
+the route servers' large communities, ztix.bird.reasons). Only the member's own sessions are
+read."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
 
-from ztix.birdroutes import Route, parse_routes
+from ztix.bird.reasons import INFO, INFO_TAGS, REJECTED, advice, reason
+from ztix.bird.routes import Route, parse_routes
+from ztix.bird.state import sessions as parse_sessions
 from ztix.models import Exchange, Peer, RouteServer
-from ztix.ports import BirdReader, StatusError, Target
-from ztix.reasons import INFO, INFO_TAGS, REJECTED, advice, reason
-from ztix.render import sessions
-from ztix.status.birdstate import sessions as parse_sessions
+from ztix.ports.deploy import Target
+from ztix.ports.status import BirdReader, StatusError
+from ztix.render.routeserver import sessions
 from ztix.status.collect import RPKI_TAGS, SessionStatus, member_command, statuses
 
 PAGE = 100  # routes per page of each list

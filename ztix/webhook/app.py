@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ztix.changes.forge import CheckState, Forge, GiteaForge, GitHubForge, GitLabForge
+from ztix.adapters.forge import GiteaForge, GitHubForge, GitLabForge
 from ztix.errors import AdapterError
+from ztix.ports.forge import CheckState, Forge
 from ztix.webhook.events import triggers
 from ztix.webhook.job import GitApplyJob
 from ztix.webhook.runner import ApplyRunner, Job, RunResult

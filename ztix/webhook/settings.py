@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ztix.settingtypes import HttpUrl, NonBlank, Project, Seconds, Secret1, Secret16
+from ztix.settings.types import HttpUrl, NonBlank, Project, Seconds, Secret1, Secret16
 
 
 class WebhookSettings(BaseSettings):

@@ -1,0 +1,186 @@
+"""The portal's git side: a local clone of the peering repository, one branch per ASN.
+
+Branch `ztix/AS<asn>` holds the member's one open change; a second request rewrites that branch
+(force-with-lease), so there is never more than one open change per ASN.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+import git
+
+from ztix.errors import AdapterError
+from ztix.load.gitsource import tree_files
+from ztix.load.loader import PEERS_DIR
+from ztix.load.tree import Entry
+from ztix.ports.git import BRANCH_PREFIX, Pushed
+
+
+class GitChangeError(AdapterError):
+    """Cloning, committing or pushing the change failed."""
+
+
+class GitWorkspace:
+    """A clone of the peering repository used only by the portal (one operation at a time)."""
+
+    def __init__(
+        self,
+        repo_url: str,
+        workdir: Path,
+        main: str = "main",
+        author: tuple[str, str] = ("ZT-IX portal", "ztix-portal@localhost"),
+    ) -> None:
+        self.repo_url = repo_url
+        self.workdir = workdir
+        self.main = main
+        self.author = git.Actor(*author)
+        self._lock = threading.Lock()
+
+    def _repo(self, fetch: bool = True) -> git.Repo:
+        if (self.workdir / ".git").is_dir():
+            repo = git.Repo(self.workdir)
+        elif not fetch:
+            raise GitChangeError("the peering repository was not read yet")
+        else:
+            self.workdir.parent.mkdir(parents=True, exist_ok=True)
+            repo = git.Repo.clone_from(self.repo_url, self.workdir)
+        if fetch:
+            repo.remotes.origin.fetch(prune=True)
+        return repo
+
+    def snapshot(self) -> tuple[dict[str, Entry], dict[int, dict[str, Entry]]]:
+        """Files on main, and the files of every open change branch by ASN (after a fetch).
+
+        A branch that main already holds is not open: merged (its commit is in main's history),
+        or applied by hand (main has its peer file as the branch has it, squash or rebase).
+        """
+        with self._lock:
+            try:
+                repo = self._repo()
+                head = repo.commit(f"origin/{self.main}")
+                main = tree_files(head.tree)
+                branches: dict[int, dict[str, Entry]] = {}
+                for ref in repo.remotes.origin.refs:
+                    name = ref.remote_head
+                    if not (
+                        name.startswith(BRANCH_PREFIX) and name[len(BRANCH_PREFIX) :].isdigit()
+                    ):
+                        continue
+                    asn = int(name[len(BRANCH_PREFIX) :])
+                    files = tree_files(ref.commit.tree)
+                    path = f"{PEERS_DIR}/AS{asn}.yaml"
+                    if repo.is_ancestor(ref.commit, head) or files.get(path) == main.get(path):
+                        continue
+                    branches[asn] = files
+                return main, branches
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
+
+    def main_files(self) -> tuple[dict[str, Entry], int]:
+        """The files on main and its commit time (seconds since the epoch), after a fetch."""
+        with self._lock:
+            try:
+                head = self._repo().commit(f"origin/{self.main}")
+                return tree_files(head.tree), int(head.committed_date)
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
+
+    def changed_at(self, path: str) -> int | None:
+        """When main last changed `path` (commit time, seconds since the epoch); None: never.
+
+        As of the last fetch: callers ask right after a snapshot, which fetched.
+        """
+        with self._lock:
+            try:
+                repo = self._repo(fetch=False)
+                stamp = repo.git.log("-1", "--format=%ct", f"origin/{self.main}", "--", path)
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
+        return int(stamp) if stamp.strip().isdigit() else None
+
+    def branch_files(self, branch: str) -> dict[str, Entry] | None:
+        """The files of `branch` on the remote as of the last fetch (callers ask right after a
+        snapshot); None when it does not exist."""
+        with self._lock:
+            try:
+                repo = self._repo(fetch=False)
+                for ref in repo.remotes.origin.refs:
+                    if ref.remote_head == branch:
+                        return tree_files(ref.commit.tree)
+                return None
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read {branch}: {_why(exc)}") from None
+
+    def push_change(
+        self,
+        asn: int,
+        text: str | None,
+        message: str,
+        also: Mapping[str, str | None] | None = None,
+    ) -> Pushed:
+        """Commit the peer file of `asn` (None removes it), and `also` (more files), on its
+        branch from main, and push."""
+        path = f"{PEERS_DIR}/AS{asn}.yaml"
+        try:
+            return self.push_files(
+                f"{BRANCH_PREFIX}{asn}", {path: text, **(also or {})}, message, must_exist=path
+            )
+        except GitChangeError as exc:
+            raise GitChangeError(f"cannot push the change for AS{asn}: {exc}") from None
+
+    def push_files(
+        self,
+        branch: str,
+        files: Mapping[str, str | None],
+        message: str,
+        must_exist: str | None = None,
+    ) -> Pushed:
+        """Commit `files` (path -> text; None removes the file) on `branch` from main and push.
+
+        Idempotent: when the branch already holds exactly that tree, nothing is pushed.
+        """
+        with self._lock:
+            try:
+                repo = self._repo()
+                repo.git.checkout("--force", "-B", branch, f"origin/{self.main}")
+                repo.git.clean("-fdx")
+                for path, text in sorted(files.items()):
+                    target = self.workdir / path
+                    if text is None:
+                        if target.exists():
+                            repo.index.remove([path], working_tree=True)
+                        elif path == must_exist:
+                            raise GitChangeError(f"{path} does not exist on {self.main}")
+                    else:
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        target.write_text(text, encoding="utf-8")
+                        repo.index.add([path])
+                commit = repo.index.commit(message, author=self.author, committer=self.author)
+                remote_has = f"refs/remotes/origin/{branch}"
+                if remote_has in [r.path for r in repo.refs]:
+                    remote = repo.commit(remote_has)
+                    if remote.tree.hexsha == commit.tree.hexsha:
+                        return Pushed(branch, remote.hexsha, pushed=False)
+                    lease = f"--force-with-lease={branch}:{remote.hexsha}"
+                else:
+                    lease = f"--force-with-lease={branch}:"
+                repo.git.push("origin", lease, f"{branch}:refs/heads/{branch}")
+                return Pushed(branch, commit.hexsha)
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot push {branch}: {_why(exc)}") from None
+
+
+def _why(exc: BaseException) -> str:
+    """git's own complaint (its last `fatal:`/`error:` line, else its last line), with any
+    credentials in URLs masked."""
+    text = str(getattr(exc, "stderr", "") or exc)
+    lines = [line.strip().strip("'").strip() for line in text.splitlines()]
+    lines = [line.removeprefix("stderr:").strip().strip("'") for line in lines if line]
+    lines = [line for line in lines if line]
+    told = [line for line in lines if line.startswith(("fatal:", "error:", "remote:"))]
+    line = (told or lines or [type(exc).__name__])[-1][:300]
+    return re.sub(r"://[^/@\s]+@", "://***@", line)

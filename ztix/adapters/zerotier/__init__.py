@@ -1,0 +1,1 @@
+"""ZeroTier providers: the self-hosted controller and ZeroTier Central."""

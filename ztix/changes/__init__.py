@@ -1,1 +1,0 @@
-"""Opening changes: a git branch with the peer file, and a pull/merge request on the forge."""

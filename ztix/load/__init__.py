@@ -1,0 +1,1 @@
+"""Load: YAML with positions, the repository tree and git revisions, the loader, the checks."""

@@ -1,0 +1,117 @@
+"""Read the repository's files at a git revision (for `ztix plan --base` and the portal)."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import git
+
+from ztix.errors import TemplateError, ZtixError
+from ztix.load.tree import (
+    DATA_DIRS,
+    EXCHANGE_FILE,
+    READ_LIMIT,
+    TEMPLATES_DIR,
+    Entry,
+    NotAFile,
+    read_limit,
+)
+
+# git tree entry modes (git's index-format documentation).
+_REGULAR = (0o100644, 0o100755)
+_SYMLINK = 0o120000
+
+
+class GitError(ZtixError):
+    """The repository or the revision cannot be read."""
+
+
+def commit_at(root: Path, ref: str) -> tuple[git.Commit, str]:
+    """The commit `ref` names, and the path of `root` inside its repository ('' or 'sub/')."""
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        commit = repo.commit(ref)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(f"{root} is not inside a git repository") from None
+    except (git.BadName, ValueError):
+        raise GitError(
+            f"unknown revision {ref!r}: fetch it first (e.g. git fetch origin main)"
+        ) from None
+    prefix = Path(root).resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
+    return commit, "" if str(prefix) == "." else f"{prefix.as_posix()}/"
+
+
+def _item(tree: git.Tree, path: str) -> git.objects.base.IndexObject | None:
+    try:
+        found: git.objects.base.IndexObject = tree / path
+    except KeyError:
+        return None
+    return found
+
+
+def _entry(item: git.objects.base.IndexObject, limit: int = READ_LIMIT) -> Entry:
+    if isinstance(item, git.Tree):
+        return NotAFile("directory")
+    if isinstance(item, git.Blob):
+        if item.mode == _SYMLINK:
+            return NotAFile("symbolic link")
+        if item.mode in _REGULAR:
+            data: bytes = item.data_stream.read(limit + 1)
+            return data
+    if isinstance(item, git.Submodule):
+        return NotAFile("submodule")
+    return NotAFile("special file")
+
+
+def tree_files(tree: git.Tree, base: str = "") -> dict[str, Entry]:
+    """`ix.yaml` and every entry directly in `peers/` and `irr/` of a git tree (under `base`)."""
+    files: dict[str, Entry] = {}
+    exchange = _item(tree, f"{base}{EXCHANGE_FILE}")
+    if exchange is not None:
+        files[EXCHANGE_FILE] = _entry(exchange)
+    for name in DATA_DIRS:
+        folder = _item(tree, f"{base}{name}")
+        if folder is None:
+            continue
+        if not isinstance(folder, git.Tree):
+            files[name] = _entry(folder)
+            continue
+        for item in folder:
+            relative = f"{name}/{item.name}"
+            files[relative] = _entry(item, read_limit(relative))
+    return files
+
+
+def template_files(tree: git.Tree, base: str = "") -> dict[str, bytes]:
+    """Every file under `templates/` of a git tree (repository-relative paths)."""
+    folder = _item(tree, f"{base}{TEMPLATES_DIR}")
+    if not isinstance(folder, git.Tree):
+        return {}
+    out: dict[str, bytes] = {}
+    for item in folder.traverse():
+        if not isinstance(item, git.Blob):
+            continue
+        relative = str(item.path)[len(base) :]
+        if item.mode == _SYMLINK:
+            raise TemplateError(f"{relative}: is a symbolic link; templates must be regular files")
+        out[relative] = item.data_stream.read(READ_LIMIT + 1)
+    return out
+
+
+def head_commit(root: Path) -> str | None:
+    """The commit id checked out in `root`, if it is a git repository."""
+    try:
+        return str(git.Repo(root, search_parent_directories=True).head.commit.hexsha)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+
+
+def head_time(root: Path) -> str | None:
+    """The committer time of the checked-out commit, RFC 3339 UTC (None: not a repository)."""
+    try:
+        commit = git.Repo(root, search_parent_directories=True).head.commit
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    when = datetime.datetime.fromtimestamp(commit.committed_date, datetime.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,62 @@
+"""Cross-file rules for the generated IRR files: each belongs to a member and is current."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from ztix.errors import Problem
+from ztix.models import Exchange, IrrData, Peer
+
+if TYPE_CHECKING:
+    from ztix.load.located import Located
+
+
+def expected_names(peer: Peer) -> tuple[str, ...]:
+    """What a member's IRR data is expanded from: its AS-SETs, or its ASN when it has none."""
+    return peer.as_set or (f"AS{peer.asn}",)
+
+
+def check_irr(
+    exchange: Located[Exchange] | None,
+    peers: Sequence[Located[Peer]],
+    irr: Sequence[Located[IrrData]],
+) -> Iterator[Problem]:
+    """Every IRR file is named after its ASN, once, for a member, and matches its peer file
+    (the AS-SETs it names) and ix.yaml (the sources): stale data is refused, not used."""
+    by_asn = {p.model.asn: p.model for p in peers}
+    seen: dict[int, str] = {}
+    sources = exchange.model.irr.sources if exchange and exchange.model.irr else None
+    refresh = "run `ztix irr refresh` (the scheduled refresh does it too)"
+    for located in irr:
+        data = located.model
+        name = located.path.rsplit("/", 1)[-1]
+        if name != f"AS{data.asn}.yaml":
+            yield located.problem(("asn",), f"AS{data.asn} does not match the file name {name}")
+        if data.asn in seen:
+            yield located.problem(("asn",), f"AS{data.asn} already has IRR data: {seen[data.asn]}")
+            continue
+        seen[data.asn] = located.path
+        peer = by_asn.get(data.asn)
+        if peer is None:
+            yield located.problem(
+                ("asn",),
+                f"AS{data.asn} has no peer file (peers/AS{data.asn}.yaml)",
+                "delete this file together with the member's peer file",
+            )
+            continue
+        wanted = expected_names(peer)
+        if data.expanded != wanted:
+            yield located.problem(
+                ("expanded",),
+                f"expanded from {', '.join(data.expanded)}, but the peer file now names "
+                f"{', '.join(wanted)}",
+                refresh,
+            )
+        if sources is not None and data.sources != sources:
+            yield located.problem(
+                ("sources",),
+                f"expanded from the sources {', '.join(data.sources)}, but ix.yaml now names "
+                f"{', '.join(sources)}",
+                refresh,
+            )

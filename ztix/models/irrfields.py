@@ -1,0 +1,127 @@
+"""Field types of the generated IRR files (`irr/AS<asn>.yaml`): long lists, read fast.
+
+A member's registrations can run to 100,000 prefixes. Each list is one YAML block of one entry
+per line (one scalar for the YAML reader, one line per entry in a diff), checked here entry by
+entry: canonical, sorted, no duplicates, so a hand edit is refused with the entry it broke and
+the same registrations always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+from ztix.models.fields import is_as_set
+
+MAX_ENTRIES = 500_000  # per list; the refresh holds back far smaller growth for review
+
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_V4 = re.compile(rf"({_OCTET})\.({_OCTET})\.({_OCTET})\.({_OCTET})/(3[0-2]|[12]?[0-9])")
+_ASN_LINE = re.compile(r"[1-9][0-9]{0,9}")
+_SOURCE = re.compile(r"[A-Z][A-Z0-9-]{0,31}")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def _lines(value: Any) -> list[str]:
+    if not isinstance(value, str):
+        raise ValueError("must be a block of one entry per line (`|` and the entries below it)")
+    return value.splitlines()
+
+
+def _v4_key(text: str) -> tuple[int, int]:
+    match = _V4.fullmatch(text)
+    if match is None:
+        raise ValueError("not an IPv4 prefix in canonical form")
+    a, b, c, d, length = (int(g) for g in match.groups())
+    address = (a << 24) | (b << 16) | (c << 8) | d
+    if address & ((1 << (32 - length)) - 1):
+        raise ValueError(f"host bits set (the prefix is {ipaddress.ip_network(text, False)})")
+    return address, length
+
+
+def _v6_key(text: str) -> tuple[int, int]:
+    try:
+        network = ipaddress.IPv6Network(text)
+    except ValueError as exc:
+        if "host bits set" in str(exc):
+            loose = ipaddress.IPv6Network(text, strict=False)
+            raise ValueError(f"host bits set (the prefix is {loose})") from None
+        raise ValueError("not an IPv6 prefix in canonical form") from None
+    if network.compressed != text:
+        raise ValueError(f"not canonical (write {network.compressed})")
+    return int(network.network_address), network.prefixlen
+
+
+def _asn_key(text: str) -> tuple[int, int]:
+    if _ASN_LINE.fullmatch(text) is None or int(text) > 4294967295:
+        raise ValueError("not an ASN (digits only, e.g. 64500)")
+    return int(text), 0
+
+
+def _sorted_list(key: Callable[[str], tuple[int, int]], what: str) -> Callable[[Any], Any]:
+    def check(value: Any) -> tuple[str, ...]:
+        # A tuple when built in code (the refresh), text when read from a file.
+        lines = list(value) if isinstance(value, tuple) else _lines(value)
+        if len(lines) > MAX_ENTRIES:
+            raise ValueError(f"more than {MAX_ENTRIES} entries (limit)")
+        previous: tuple[int, int] | None = None
+        for number, line in enumerate(lines, start=1):
+            try:
+                current = key(line)
+            except ValueError as exc:
+                raise ValueError(f"entry {number} {line!r}: {exc}") from None
+            if previous is not None and current <= previous:
+                order = "repeated" if current == previous else "out of order"
+                raise ValueError(
+                    f"entry {number} {line!r} is {order} ({what} are sorted, once each: run "
+                    "`ztix irr refresh` rather than editing this file)"
+                )
+            previous = current
+        return tuple(lines)
+
+    return check
+
+
+def _block(value: tuple[str, ...]) -> str:
+    return "".join(f"{line}\n" for line in value)
+
+
+def _block_type(key: Callable[[str], tuple[int, int]], what: str, item: str) -> Any:
+    return Annotated[
+        tuple[str, ...],
+        BeforeValidator(_sorted_list(key, what)),
+        PlainSerializer(_block, return_type=str),
+        WithJsonSchema({"type": "string", "description": f"one {item} per line, sorted"}),
+    ]
+
+
+Prefixes4 = _block_type(_v4_key, "prefixes", "IPv4 prefix")
+Prefixes6 = _block_type(_v6_key, "prefixes", "IPv6 prefix")
+Origins = _block_type(_asn_key, "origin ASNs", "ASN")
+
+
+def _check_source(value: Any) -> Any:
+    if not isinstance(value, str) or _SOURCE.fullmatch(value) is None:
+        raise ValueError(f"{value!r} is not an IRR source name (e.g. RIPE, ARIN, RADB)")
+    return value
+
+
+def _check_name(value: Any) -> Any:
+    if isinstance(value, str) and (is_as_set(value) or re.fullmatch(r"AS[1-9][0-9]{0,9}", value)):
+        return value
+    raise ValueError(f"{value!r} is neither an AS-SET nor an ASN like AS64500")
+
+
+def _check_timestamp(value: Any) -> Any:
+    if not isinstance(value, str) or _TIMESTAMP.fullmatch(value) is None:
+        raise ValueError("must be a UTC time like '2026-12-01T06:00:00Z' (quoted)")
+    return value
+
+
+IrrSource = Annotated[str, BeforeValidator(_check_source)]
+IrrName = Annotated[str, BeforeValidator(_check_name)]
+Timestamp = Annotated[str, BeforeValidator(_check_timestamp)]

@@ -1,0 +1,1 @@
+"""The Protocols adapters implement, each module with the data its Protocol speaks."""

@@ -1,0 +1,1 @@
+"""Render (pure): models -> BIRD configs, the SLURM sentinel, the IX-F export, a new repository."""

@@ -1,1 +1,0 @@
-"""ZeroTier provisioning: desired members and network from the files, two API providers."""
