@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ztix.bird.routes import Route
+
 
 def require(binary: str) -> str:
     """Path of `binary`; skip locally if missing, fail in CI (where .ci/run installs it)."""
@@ -61,3 +63,12 @@ def assert_newer_bird_accepts(version: str, text: str) -> None:
         )
     assert done.returncode == 0, done.stderr
     assert "warn" not in done.stderr.lower(), done.stderr
+
+
+def by_prefix(routes: list[Route]) -> dict[str, Route]:
+    """The primary (or only) route of each prefix."""
+    out: dict[str, Route] = {}
+    for route in routes:
+        if route.prefix not in out or route.primary:
+            out[route.prefix] = route
+    return out

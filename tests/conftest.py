@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import DATA
 from ztix.load.tree import read_tree
 
-DATA = Path(__file__).parent / "data"
 REPO = DATA / "repo"
 
 Edit = tuple[str, str, str]

@@ -6,7 +6,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data" / "repo"
+from tests.paths import DATA as TEST_DATA
+
+DATA = TEST_DATA / "repo"
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from tests.paths import ROOT
 from ztix.bird.reasons import REJECT_REASONS
 from ztix.models import TRANSIT_FREE_ASNS
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_reject_reason_is_in_the_readme_table_once() -> None:

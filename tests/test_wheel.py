@@ -19,9 +19,9 @@ import pytest
 
 from tests.birdtools import assert_bird_accepts
 from tests.gitrepo import git
+from tests.paths import ROOT
 from tests.procs import stop
 
-ROOT = Path(__file__).parent.parent
 pytestmark = pytest.mark.slow
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKtjAIsDUGj9NfyMhyE7ip5BXH3G+mboFszPmD0uHkYX"

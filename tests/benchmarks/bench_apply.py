@@ -218,7 +218,11 @@ def _const(text: str):  # type: ignore[no-untyped-def]
 
 
 async def _fan_out(deployer: SshDeployer, jobs: list[tuple[Target, str]]) -> list[DeployResult]:
-    return list(await asyncio.gather(*(deployer.deploy(t, _const(c)) for t, c in jobs)))
+    # Each route server on its own (its own canary), all at once: the raw fan-out cost.
+    each = await asyncio.gather(
+        *(deployer.deploy_all([(t, _const(c))], canary=t.name) for t, c in jobs)
+    )
+    return [result for results in each for result in results]
 
 
 def _models(files: dict[str, str]):  # type: ignore[no-untyped-def]

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from tests.birdtools import by_prefix
 from tests.procs import stop
-from ztix.bird.routes import Route, by_prefix, parse_routes
+from ztix.bird.routes import Route, parse_routes
 
 T = TypeVar("T")
 

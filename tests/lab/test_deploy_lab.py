@@ -115,8 +115,17 @@ def const(text: str) -> Render:
     return lambda held: text
 
 
+async def _one(deployer: SshDeployer, target: Target, render: Render) -> DeployResult:
+    """One route server through the deployer's one entry: it is its own canary."""
+    return (await deployer.deploy_all([(target, render)], canary=target.name))[0]
+
+
+def deploy_one(deployer: SshDeployer, target: Target, render: Render) -> DeployResult:
+    return asyncio.run(_one(deployer, target, render))
+
+
 def deploy(lab: DeployLab, rs: str, text: str, **kw: Any) -> DeployResult:
-    return asyncio.run(lab.deployer(**kw).deploy(lab.targets[rs], const(text)))
+    return deploy_one(lab.deployer(**kw), lab.targets[rs], const(text))
 
 
 @pytest.fixture(scope="module")
@@ -295,7 +304,7 @@ def test_a_host_key_mismatch_changes_nothing(lab: DeployLab) -> None:
     live = lab.live("rs2")
     other = lab.sshd.client_public  # a valid key, but not this server's
     target = Target(**{**lab.targets["rs2"].__dict__, "host_key": other})
-    result = asyncio.run(lab.deployer().deploy(target, const(lab.configs(extra_peer=True)["rs2"])))
+    result = deploy_one(lab.deployer(), target, const(lab.configs(extra_peer=True)["rs2"]))
     assert result.action == "failed"
     assert "is not the one pinned in ix.yaml; nothing was changed" in result.detail
     assert result.steps == []
@@ -342,8 +351,8 @@ def test_two_concurrent_applies_serialize(lab: DeployLab) -> None:
     async def both() -> list[DeployResult]:
         return list(
             await asyncio.gather(
-                lab.deployer(hook=recorder("one")).deploy(lab.targets["rs1"], const(one)),
-                lab.deployer(hook=recorder("two")).deploy(lab.targets["rs1"], const(two)),
+                _one(lab.deployer(hook=recorder("one")), lab.targets["rs1"], const(one)),
+                _one(lab.deployer(hook=recorder("two")), lab.targets["rs1"], const(two)),
             )
         )
 

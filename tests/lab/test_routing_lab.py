@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.birdtools import require
+from tests.birdtools import by_prefix, require
 from tests.lab import netns
 from tests.lab.daemons import Bird, Daemon, wait_for
 from tests.lab.topology import (
@@ -32,7 +32,7 @@ from tests.lab.topology import (
     statics,
     vrps,
 )
-from ztix.bird.routes import Route, by_prefix, parse_routes
+from ztix.bird.routes import Route, parse_routes
 from ztix.bird.text import was_reset
 from ztix.render.routeserver import session_name
 

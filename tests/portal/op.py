@@ -15,9 +15,10 @@ import pytest
 from joserfc.jwk import RSAKey
 
 from tests.lab.sshd import free_port
+from tests.paths import ROOT
 from tests.procs import stop
 
-OIDC_DIR = Path(__file__).parent.parent / "oidc"
+OIDC_DIR = ROOT / "tests" / "oidc"
 
 # Users like PeeringDB's: perms bitmask READ=1, UPDATE=2, CREATE=4, DELETE=8.
 USERS: dict[str, dict[str, Any]] = {

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import ROOT
 from tests.portal.devstack import running
 from tests.portal.op import require_node
 
-ARTIFACTS = Path(__file__).parent.parent.parent / "artifacts"
+ARTIFACTS = ROOT / "artifacts"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -7,18 +7,16 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from pathlib import Path
 
 from tests.conftest import repo_files
+from tests.paths import SAMPLES
 from ztix.load.loader import load_files
 from ztix.models import Exchange, Peer
 from ztix.portal.journey import PROVISION_MINUTES, Evidence, journey
 from ztix.ports.deploy import Target
 from ztix.ports.status import StatusError
 
-RECORDED = json.loads(
-    (Path(__file__).parent.parent / "data" / "birdc" / "status.json").read_text()
-)["2.0.12"]
+RECORDED = json.loads((SAMPLES / "status.json").read_text())["2.0.12"]
 # The recordings are of lab members AS64500 (established) and AS64502 (shut by its limit); the
 # test exchange's AS64500 has one router with IPv4 and IPv6: rename the recorded session.
 V4, V6 = "AS64500_a000000001_v4", "AS64500_a000000001_v6"

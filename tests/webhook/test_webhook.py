@@ -9,17 +9,17 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.paths import DATA as TEST_DATA
 from ztix.webhook.app import create_app
 from ztix.webhook.runner import RunResult
 from ztix.webhook.settings import WebhookSettings
 
-DATA = Path(__file__).parent.parent / "data" / "webhook"
+DATA = TEST_DATA / "webhook"
 SECRET = "hook-secret-0123456789"
 
 

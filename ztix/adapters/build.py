@@ -6,14 +6,20 @@ adapter modules are imported lazily, so a command loads only what it uses.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from ztix.models import Exchange
+from ztix.ports.deploy import DeploySettings
 from ztix.settings.env import Settings, load_settings
 
 if TYPE_CHECKING:
+    import asyncssh
+
     from ztix.adapters.routeserver.deployer import SshDeployer
     from ztix.ports.forge import Forge
+    from ztix.ports.git import Workspace
+    from ztix.ports.irr import IrrResolverFactory
     from ztix.ports.peeringdb import PeeringDB
     from ztix.ports.status import BirdReader
     from ztix.ports.zerotier import ZeroTierProvider
@@ -88,35 +94,58 @@ def build_deployer(settings: Settings, *, required: bool) -> SshDeployer | None:
 def build_reader(settings: Settings) -> BirdReader:
     """The read-only route-server reader with the status key (or, without one, the deploy
     key: it reads through `birdc -r` all the same)."""
+    return status_reader(settings.require_status_key(), settings.deploy_settings())
+
+
+def status_reader(
+    key: asyncssh.SSHKey, deploy: DeploySettings | None = None, *, ttl: float = 0.0
+) -> BirdReader:
+    """A reader over the read-only key; answers reused for `ttl` seconds (the portal's)."""
     from ztix.adapters.routeserver.reader import SshBirdReader  # noqa: PLC0415
 
-    return SshBirdReader(settings.require_status_key(), settings.deploy_settings())
+    return SshBirdReader(key, deploy or DeploySettings(), ttl=ttl)
 
 
 def build_forge(settings: ForgeSettings) -> Forge:
     """The forge adapter named in the settings (token from the environment)."""
-    from ztix.adapters.forge import (  # noqa: PLC0415  (only commands that open changes)
-        GiteaForge,
-        GitHubForge,
-        GitLabForge,
-        PlainGitForge,
-    )
-
     if settings.forge == "git":
+        from ztix.adapters.forge import PlainGitForge  # noqa: PLC0415
+
         return PlainGitForge(settings.forge_project or "the peering repository")
     # The settings require the API URL and project for every REST forge.
     assert settings.forge_api_url is not None and settings.forge_project is not None
-    args = (
+    return forge_adapter(
+        settings.forge,
         settings.forge_api_url,
         settings.forge_token_value(),
         settings.forge_project,
         settings.main_branch,
     )
-    if settings.forge == "github":
-        return GitHubForge(*args)
-    if settings.forge == "gitlab":
-        return GitLabForge(*args)
-    return GiteaForge(*args)
+
+
+def forge_adapter(
+    kind: Literal["github", "gitlab", "gitea"], api_url: str, token: str, project: str, main: str
+) -> Forge:
+    """A REST forge adapter: GitHub, GitLab or Gitea/Forgejo."""
+    from ztix.adapters.forge import GiteaForge, GitHubForge, GitLabForge  # noqa: PLC0415
+
+    kinds: dict[str, type[GitHubForge | GitLabForge | GiteaForge]] = {
+        "github": GitHubForge,
+        "gitlab": GitLabForge,
+        "gitea": GiteaForge,
+    }
+    return kinds[kind](api_url, token, project, main)
+
+
+def workspace(
+    repo_url: str, workdir: Path, main: str, author: tuple[str, str] | None = None
+) -> Workspace:
+    """A git clone of the peering repository at `workdir` (the portal's, the refresh job's)."""
+    from ztix.adapters.git import GitWorkspace  # noqa: PLC0415
+
+    if author is None:
+        return GitWorkspace(repo_url, workdir, main)
+    return GitWorkspace(repo_url, workdir, main, author=author)
 
 
 def build_peeringdb(base_url: str, api_key: str | None) -> PeeringDB:
@@ -124,3 +153,10 @@ def build_peeringdb(base_url: str, api_key: str | None) -> PeeringDB:
     from ztix.adapters.peeringdb import PeeringDBClient  # noqa: PLC0415
 
     return PeeringDBClient(base_url, api_key)
+
+
+def irr_resolvers() -> IrrResolverFactory:
+    """What builds an IRR resolver from ix.yaml's irr: settings (bgpq4)."""
+    from ztix.adapters.irr.bgpq4 import bgpq4_resolver  # noqa: PLC0415
+
+    return bgpq4_resolver

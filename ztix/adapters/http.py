@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from ztix.errors import AdapterError, CredentialsRejected, Down, Unavailable
+from ztix.settings.defaults import HTTP_TIMEOUT
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -117,7 +118,7 @@ class ApiClient:
         base_url: str,
         headers: dict[str, str],
         *,
-        timeout: float = 10.0,
+        timeout: float = HTTP_TIMEOUT,
         concurrency: int = 8,
         keepalive: bool = True,
         policy: RetryPolicy | None = None,

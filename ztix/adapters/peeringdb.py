@@ -22,6 +22,7 @@ from ztix.adapters.http import (
     RetryPolicy,
 )
 from ztix.ports.peeringdb import Network
+from ztix.settings.defaults import HTTP_TIMEOUT
 
 
 class PeeringDBError(ApiError):
@@ -44,7 +45,7 @@ class PeeringDBClient:
         base_url: str,
         api_key: str | None,
         *,
-        timeout: float = 10.0,
+        timeout: float = HTTP_TIMEOUT,
         cache_ttl: float = 300.0,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,

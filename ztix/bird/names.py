@@ -71,8 +71,8 @@ BIRD_KEYWORDS = frozenset(
     """.split()  # noqa: SIM905  (a word list reads better than 617 quoted strings)
 )
 
-# Symbols the shipped templates define (templates/bird/*.j2). tests/test_render.py checks that
-# every symbol a rendered config defines is listed here or matches GENERATED_PATTERN.
+# Symbols the shipped templates define (templates/bird/*.j2). tests/render/test_render.py
+# checks that every symbol a rendered config defines is listed here or matches GENERATED_PATTERN.
 GENERATED = frozenset(
     {
         "RS_ASN",

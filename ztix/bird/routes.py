@@ -104,12 +104,3 @@ def parse_routes(text: str) -> list[Route]:
             attributes[attribute_name(attribute.group("name"))] = attribute.group("value").strip()
     finish()
     return routes
-
-
-def by_prefix(routes: list[Route]) -> dict[str, Route]:
-    """The primary (or only) route of each prefix."""
-    out: dict[str, Route] = {}
-    for route in routes:
-        if route.prefix not in out or route.primary:
-            out[route.prefix] = route
-    return out

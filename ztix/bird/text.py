@@ -68,7 +68,7 @@ def established(show_protocols: str) -> set[str]:
 
 
 # ---------------------------------------------------------------------------- birdc replies
-# Parsed from the text birdc prints (no `-v` codes); tests/data/birdc/replies.json holds the
+# Parsed from the text birdc prints (no `-v` codes); tests/bird/samples/replies.json holds the
 # replies of BIRD 2.0.12, 2.19.2 and 3.3.2 these functions are tested on.
 
 Reconfigure = Literal["done", "in progress", "refused"]

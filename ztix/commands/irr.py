@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) -> list[Decision]:
     """Expand and judge every (or every named) active member of `repo`."""
-    from ztix.adapters.irr.bgpq4 import bgpq4_resolver  # noqa: PLC0415
+    from ztix.adapters.build import irr_resolvers  # noqa: PLC0415
     from ztix.irr.refresh import refresh as run  # noqa: PLC0415
 
     only, accept = frozenset(args.asn or ()), frozenset(args.accept or ())
@@ -37,7 +37,7 @@ def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) 
     policy = exchange.policy
     # Documentation and private ASNs are kept only where the exchange allows such members.
     special = policy.allow_documentation_asns or policy.allow_private_asns
-    resolver = bgpq4_resolver(settings, special, settings.timeout)
+    resolver = irr_resolvers()(settings, special, settings.timeout)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     return asyncio.run(
         run(settings, peers, repo.irr_data(), resolver, now=stamp, accept=accept, jobs=args.jobs)
@@ -80,8 +80,7 @@ def refresh(args: argparse.Namespace) -> int:
 def _propose(args: argparse.Namespace) -> int:
     """Refresh main's members in a clone of the peering repository, push the changed files to
     the branch ztix/irr-refresh and open (or update) its change on the forge."""
-    from ztix.adapters.build import build_forge  # noqa: PLC0415
-    from ztix.adapters.git import GitWorkspace  # noqa: PLC0415
+    from ztix.adapters.build import build_forge, workspace  # noqa: PLC0415
     from ztix.commands.plan import revision_plan  # noqa: PLC0415
     from ztix.irr import propose  # noqa: PLC0415
     from ztix.load.loader import load_files  # noqa: PLC0415
@@ -95,23 +94,23 @@ def _propose(args: argparse.Namespace) -> int:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ztix-irr-")))
         else:
             workdir = settings.workdir
-        workspace = GitWorkspace(
+        clone = workspace(
             settings.repo_url,
             workdir / "checkout",
             settings.main_branch,
             author=("ZT-IX IRR refresh", "ztix-irr@localhost"),
         )
-        main, _ = workspace.snapshot()
+        main, _ = clone.snapshot()
         now = datetime.datetime.now(datetime.UTC)
         decisions = _decide(load_files(main), args, now)
         status = _report(decisions)
-        files = propose.proposal_files(decisions, workspace.branch_files(propose.BRANCH))
+        files = propose.proposal_files(decisions, clone.branch_files(propose.BRANCH))
         if not files:
             print("irr refresh: no member's IRR data changed; nothing to propose")
             return status
         message = propose.commit_message(decisions, now.date().isoformat())
-        pushed = workspace.push_files(propose.BRANCH, files, message)
-        planned, templates = revision_plan(workspace.workdir, f"origin/{settings.main_branch}")
+        pushed = clone.push_files(propose.BRANCH, files, message)
+        planned, templates = revision_plan(clone.workdir, f"origin/{settings.main_branch}")
         body = propose.change_body(decisions, plan_markdown(planned, templates))
         title = message.splitlines()[0]
         info = asyncio.run(_open(build_forge(settings), pushed.branch, title, body))

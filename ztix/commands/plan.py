@@ -72,8 +72,8 @@ def _plan_base(args: argparse.Namespace) -> int:
 
 
 async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
+    from ztix.apply.drift import DriftReport, route_server_drift, zerotier_drift  # noqa: PLC0415
     from ztix.load.loader import load  # noqa: PLC0415
-    from ztix.plan.drift import DriftReport, route_server_drift, zerotier_drift  # noqa: PLC0415
     from ztix.ports.zerotier import ZeroTierProvider  # noqa: PLC0415
     from ztix.render.templates import from_directory  # noqa: PLC0415
 

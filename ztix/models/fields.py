@@ -17,15 +17,11 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 from ztix.bird.names import reserved
-
-# RFC 7607 (AS 0), RFC 6793 (AS_TRANS 23456), RFC 7300 (65535, 4294967295).
-RESERVED_ASNS = frozenset({0, 23456, 65535, 4294967295})
-# RFC 5398: ASNs for documentation.
-DOCUMENTATION_ASN_RANGES = ((64496, 64511), (65536, 65551))
-# RFC 6996: ASNs for private use.
-PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
-# RFC 7300 / IANA: last 16-bit and the 65552-131071 reserved block.
-RESERVED_ASN_RANGES = ((65552, 131071),)
+from ztix.models.special import (
+    DOCUMENTATION_ASN_RANGES,
+    PRIVATE_ASN_RANGES,
+    RESERVED_ASN_RANGES,
+)
 
 _NODE_ID = re.compile(r"[0-9a-f]{10}")
 _NETWORK_ID = re.compile(r"[0-9a-f]{16}")
@@ -104,7 +100,7 @@ def _yaml_type(value: Any) -> str:
 
 def asn_kind(asn: int) -> str | None:
     """Say why an ASN is special ('documentation', 'private', 'reserved'), or None if ordinary."""
-    if asn in RESERVED_ASNS or any(lo <= asn <= hi for lo, hi in RESERVED_ASN_RANGES):
+    if any(lo <= asn <= hi for lo, hi in RESERVED_ASN_RANGES):
         return "reserved"
     if any(lo <= asn <= hi for lo, hi in DOCUMENTATION_ASN_RANGES):
         return "documentation"

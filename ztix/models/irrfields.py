@@ -45,12 +45,13 @@ def _v4_key(text: str) -> tuple[int, int]:
 
 def _v6_key(text: str) -> tuple[int, int]:
     try:
-        network = ipaddress.IPv6Network(text)
-    except ValueError as exc:
-        if "host bits set" in str(exc):
-            loose = ipaddress.IPv6Network(text, strict=False)
-            raise ValueError(f"host bits set (the prefix is {loose})") from None
+        network = ipaddress.IPv6Network(text, strict=False)
+    except ValueError:
         raise ValueError("not an IPv6 prefix in canonical form") from None
+    if "%" in text:
+        raise ValueError("not an IPv6 prefix in canonical form (a zone id is not allowed)")
+    if int(ipaddress.IPv6Address(text.partition("/")[0])) != int(network.network_address):
+        raise ValueError(f"host bits set (the prefix is {network})")
     if network.compressed != text:
         raise ValueError(f"not canonical (write {network.compressed})")
     return int(network.network_address), network.prefixlen

@@ -20,11 +20,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.middleware.sessions import SessionMiddleware
 
-from ztix.adapters.build import build_forge, zerotier_provider
-from ztix.adapters.git import GitWorkspace
-from ztix.adapters.irr.bgpq4 import bgpq4_resolver
-from ztix.adapters.peeringdb import PeeringDBClient
-from ztix.adapters.routeserver.reader import SshBirdReader
+from ztix.adapters.build import (
+    build_forge,
+    build_peeringdb,
+    irr_resolvers,
+    status_reader,
+    workspace,
+    zerotier_provider,
+)
 from ztix.errors import AdapterError, SettingsError, ValidationFailed
 from ztix.load.loader import load_files
 from ztix.models import Exchange
@@ -36,7 +39,7 @@ from ztix.portal.pages import PortalBase
 from ztix.portal.service import PortalService
 from ztix.portal.sessions import LoginStateCache
 from ztix.portal.settings import PortalSettings
-from ztix.ports.deploy import DeploySettings
+from ztix.ports.status import BirdReader
 from ztix.ports.zerotier import ZeroTierProvider
 from ztix.render.ixf import ixf_export, ixf_text
 from ztix.render.templates import TemplateSet, shipped
@@ -133,10 +136,10 @@ def create_app(
         key = settings.peeringdb_api_key
         service = PortalService(
             settings,
-            GitWorkspace(settings.repo_url, settings.workdir, settings.main_branch),
+            workspace(settings.repo_url, settings.workdir, settings.main_branch),
             build_forge(settings),
-            PeeringDBClient(settings.peeringdb_url, key.get_secret_value() if key else None),
-            irr=IrrPreviews(bgpq4_resolver, settings.irr_timeout),
+            build_peeringdb(settings.peeringdb_url, key.get_secret_value() if key else None),
+            irr=IrrPreviews(irr_resolvers(), settings.irr_timeout),
             reader=_status_reader(settings),
             zerotier=_zerotier_reader(settings),
         )
@@ -204,11 +207,11 @@ def _zerotier_reader(settings: PortalSettings) -> Callable[[Exchange], ZeroTierP
     return build
 
 
-def _status_reader(settings: PortalSettings) -> SshBirdReader | None:
+def _status_reader(settings: PortalSettings) -> BirdReader | None:
     """The looking glass's reader with the read-only key (answers reused a while)."""
     key = private_key(
         settings.status_ssh_key, settings.status_ssh_key_file, "ZTIX_PORTAL_STATUS_SSH_KEY"
     )
     if key is None:
         return None
-    return SshBirdReader(key, DeploySettings(), ttl=settings.status_cache_seconds)
+    return status_reader(key, ttl=settings.status_cache_seconds)

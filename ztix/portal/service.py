@@ -12,8 +12,6 @@ from typing import Literal
 
 from pydantic import ValidationError as PydanticValidationError
 
-from ztix.adapters.git import GitWorkspace
-from ztix.adapters.peeringdb import PeeringDBClient
 from ztix.errors import ValidationFailed
 from ztix.irr.files import irr_path
 from ztix.load.checks import asn_refusal
@@ -31,8 +29,8 @@ from ztix.portal.peerfile import as_sets, render_peer, safe_name, schema_header
 from ztix.portal.settings import PortalSettings
 from ztix.portal.snippets import ConnectInfo, connect_info
 from ztix.ports.forge import ChangeInfo, Forge
-from ztix.ports.git import BRANCH_PREFIX
-from ztix.ports.peeringdb import Network
+from ztix.ports.git import BRANCH_PREFIX, Workspace
+from ztix.ports.peeringdb import Network, PeeringDB
 from ztix.ports.status import BirdReader
 from ztix.ports.zerotier import ZeroTierProvider
 from ztix.status.lookingglass import RouteServerView, member_view
@@ -88,9 +86,9 @@ class PortalService:
     def __init__(
         self,
         settings: PortalSettings,
-        workspace: GitWorkspace,
+        workspace: Workspace,
         forge: Forge,
-        peeringdb: PeeringDBClient,
+        peeringdb: PeeringDB,
         *,
         irr: IrrPreviews | None = None,
         reader: BirdReader | None = None,

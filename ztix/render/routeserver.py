@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from ztix.bird.reasons import INFO_TAGS, REJECT_REASONS
 from ztix.errors import ZtixError
 from ztix.models import Exchange, IrrData, Peer, RouteServer
-from ztix.models.fields import DOCUMENTATION_ASN_RANGES, PRIVATE_ASN_RANGES
+from ztix.models.special import (
+    BOGONS_V4,
+    BOGONS_V6,
+    DOCUMENTATION_ASN_RANGES,
+    PRIVATE_ASN_RANGES,
+    RESERVED_ASN_RANGES,
+)
 from ztix.render.irr import IrrMember, SetText, irr_context
 from ztix.render.templates import TemplateSet, shipped
 
@@ -25,36 +31,6 @@ if TYPE_CHECKING:
     import jinja2
 
     from ztix.load.loader import Repository
-
-# RFC 6890 special-purpose IPv4 blocks, RFC 5737 documentation, multicast (RFC 5771), reserved.
-BOGONS_V4 = (
-    "0.0.0.0/8+",
-    "10.0.0.0/8+",
-    "100.64.0.0/10+",
-    "127.0.0.0/8+",
-    "169.254.0.0/16+",
-    "172.16.0.0/12+",
-    "192.0.0.0/24+",
-    "192.0.2.0/24+",
-    "192.88.99.0/24+",
-    "192.168.0.0/16+",
-    "198.18.0.0/15+",
-    "198.51.100.0/24+",
-    "203.0.113.0/24+",
-    "224.0.0.0/4+",
-    "240.0.0.0/4+",
-)
-# RFC 6890 special-purpose IPv6 blocks inside 2000::/3 (the rest of the space is rejected whole),
-# RFC 3849 documentation, 6to4 (RFC 7526 deprecates its relays), old 6bone.
-BOGONS_V6 = (
-    "2001:2::/48+",
-    "2001:10::/28+",
-    "2001:db8::/32+",
-    "2002::/16+",
-    "3ffe::/16+",
-)
-# 0 (RFC 7607), 23456 (RFC 6793), 65535 and 4294967295 (RFC 7300), 65552-131071 (IANA reserved).
-_ALWAYS_BOGON_ASNS = ((0, 0), (23456, 23456), (65535, 65535), (65552, 131071), (4294967295,) * 2)
 
 # What may appear in a rendered value: addresses, prefixes, numbers, names, sets, and the
 # validated free text of descriptions. Never a quote, backslash, brace, semicolon or newline.
@@ -109,7 +85,7 @@ def bogon_asns() -> str:
     own ASN (a lab, an exchange of private networks): a member's own ASN is taken out of the
     path before the check, any other such ASN is internal routing leaking out.
     """
-    ranges = [*_ALWAYS_BOGON_ASNS, *DOCUMENTATION_ASN_RANGES, *PRIVATE_ASN_RANGES]
+    ranges = [*RESERVED_ASN_RANGES, *DOCUMENTATION_ASN_RANGES, *PRIVATE_ASN_RANGES]
     merged: list[list[int]] = []
     for low, high in sorted(ranges):
         if merged and low <= merged[-1][1] + 1:

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ztix.errors import SettingsError
 from ztix.ports.deploy import DeploySettings
+from ztix.settings.defaults import HTTP_TIMEOUT
 
 if TYPE_CHECKING:
     import asyncssh
@@ -41,7 +42,7 @@ class Settings(BaseSettings):
     zerotier_token: SecretStr | None = None
     zerotier_token_file: Path | None = None
     zerotier_api_url: str | None = None
-    http_timeout: float = Field(default=10.0, gt=0, le=600)
+    http_timeout: float = Field(default=HTTP_TIMEOUT, gt=0, le=600)
     # Seconds of failing calls (no answer in between) after which a run stops calling the
     # ZeroTier API and reports it unreachable once; the next run completes the rest.
     zerotier_give_up: float = Field(default=20.0, gt=0, le=600)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from ztix.adapters.forge import GiteaForge, GitHubForge, GitLabForge
+from ztix.adapters.build import forge_adapter
 from ztix.errors import AdapterError
 from ztix.ports.forge import CheckState, Forge
 from ztix.webhook.events import triggers
@@ -71,12 +71,8 @@ def _report_forge(settings: WebhookSettings) -> Forge | None:
     if settings.report_forge is None:
         return None
     assert settings.report_api_url is not None and settings.report_project is not None
-    kinds: dict[str, type[GitHubForge | GitLabForge | GiteaForge]] = {
-        "github": GitHubForge,
-        "gitlab": GitLabForge,
-        "gitea": GiteaForge,
-    }
-    return kinds[settings.report_forge](
+    return forge_adapter(
+        settings.report_forge,
         settings.report_api_url,
         settings.report_token_value(),
         settings.report_project,

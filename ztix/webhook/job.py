@@ -10,10 +10,11 @@ from pathlib import Path
 
 import git
 
-from ztix.webhook.runner import RunResult
+from ztix.errors import EXIT_INVALID, EXIT_OK, EXIT_PARTIAL
+from ztix.webhook.runner import Outcome, RunResult
 
-# `ztix apply` exit codes (ztix.cli) -> the run's result.
-RESULTS = {0: "ok", 1: "invalid", 3: "partial"}
+# `ztix apply` exit codes (ztix.errors) -> the run's result; any other code is "failed".
+RESULTS: dict[int, Outcome] = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_PARTIAL: "partial"}
 
 
 class GitApplyJob:
@@ -85,7 +86,7 @@ class GitApplyJob:
         code = process.returncode if process.returncode is not None else -1
         result = RESULTS.get(code, "failed")
         detail = _detail(report, stderr.decode(errors="replace"), code)
-        return RunResult(commit, result, detail, started, time.time())  # type: ignore[arg-type]
+        return RunResult(commit, result, detail, started, time.time())
 
 
 def _detail(report: Path, stderr: str, code: int) -> str:
@@ -94,4 +95,4 @@ def _detail(report: Path, stderr: str, code: int) -> str:
     except (OSError, ValueError):
         failures = [line for line in stderr.splitlines() if line.strip()][:5]
     text = "; ".join(str(f) for f in failures[:5])
-    return text or ("applied" if code == 0 else f"ztix apply exited {code}")
+    return text or ("applied" if code == EXIT_OK else f"ztix apply exited {code}")

@@ -8,13 +8,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+# What became of one run.
+Outcome = Literal["ok", "partial", "invalid", "failed"]
+
 
 @dataclass(frozen=True)
 class RunResult:
     """The outcome of one apply run, safe to show (no secrets, no raw output)."""
 
     commit: str | None
-    result: Literal["ok", "partial", "invalid", "failed"]
+    result: Outcome
     detail: str
     started: float
     finished: float

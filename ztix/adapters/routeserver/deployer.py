@@ -75,18 +75,6 @@ class SshDeployer:
                 await step("locked")
                 yield remote, sftp
 
-    async def deploy(
-        self, target: Target, render: Render, lift: frozenset[str] = frozenset()
-    ) -> DeployResult:
-        """Deploy to one route server; never raises for a failed deploy, reports it."""
-        result = DeployResult(target.name, "failed")
-        with _reported(target, result):
-            async with self._opened(target, result) as (remote, sftp):
-                change = Change(remote, sftp, render, result, self._stepper(result), lift=lift)
-                if await change.prepare():
-                    await change.commit()
-        return result
-
     async def deploy_all(
         self,
         jobs: Sequence[tuple[Target, Render]],

@@ -19,6 +19,7 @@ from ztix.adapters.zerotier.http import (
     json_or_missing,
 )
 from ztix.ports.zerotier import DESCRIPTION, Member, normalise_ints, normalise_ips, normalise_tags
+from ztix.settings.defaults import HTTP_TIMEOUT
 
 
 class CentralProvider:
@@ -30,7 +31,7 @@ class CentralProvider:
         token: str,
         *,
         network_id: str,
-        timeout: float = 10.0,
+        timeout: float = HTTP_TIMEOUT,
         concurrency: int = 4,
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,

@@ -24,6 +24,7 @@ from ztix.adapters.zerotier.http import (
 )
 from ztix.adapters.zerotier.transport import OneShotTransport
 from ztix.ports.zerotier import Member, normalise_ints, normalise_ips, normalise_tags
+from ztix.settings.defaults import HTTP_TIMEOUT
 
 
 class ControllerProvider:
@@ -36,7 +37,7 @@ class ControllerProvider:
         *,
         network_id: str | None,
         network_suffix: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = HTTP_TIMEOUT,
         concurrency: int = 4,
         keepalive: bool = False,
         policy: RetryPolicy | None = None,

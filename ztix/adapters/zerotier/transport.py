@@ -19,13 +19,15 @@ import asyncio
 
 import httpx
 
+from ztix.settings.defaults import HTTP_TIMEOUT
+
 MAX_RESPONSE = 64 * 1024 * 1024  # a member list of 10,000 members is about 5 MB
 
 
 class OneShotTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 over a new TCP connection per request."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = HTTP_TIMEOUT) -> None:
         self.timeout = timeout
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

@@ -1,18 +1,17 @@
 """`show route all` read the same from BIRD 2.0.12, 2.19.2 and 3.3.2 (replies recorded from the
-real daemons: tests/data/birdc/routes.json; BIRD 3 prints `bgp_path:`, BIRD 2 `BGP.as_path:`)."""
+real daemons: tests/bird/samples/routes.json; BIRD 3 prints `bgp_path:`, BIRD 2 `BGP.as_path:`)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from ztix.bird.routes import attribute_name, by_prefix, parse_routes
+from tests.birdtools import by_prefix
+from tests.paths import SAMPLES
+from ztix.bird.routes import attribute_name, parse_routes
 
-REPLIES: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).parent / "data" / "birdc" / "routes.json").read_text()
-)
+REPLIES: dict[str, dict[str, str]] = json.loads((SAMPLES / "routes.json").read_text())
 
 
 @pytest.mark.parametrize("version", sorted(REPLIES))

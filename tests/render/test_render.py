@@ -12,15 +12,15 @@ from pytest_regressions.file_regression import FileRegressionFixture
 
 from tests.birdtools import assert_bird_accepts
 from tests.conftest import repo_files
+from tests.paths import ROOT
 from ztix.cli import main
 from ztix.load.loader import Repository, load, load_files
 from ztix.models import Peer
 from ztix.render.routeserver import render_all
 from ztix.render.templates import from_directory, shipped
 
-ROOT = Path(__file__).parent.parent
 # A fixed copy of the example exchange: the root ix.yaml and peers/ belong to whoever forks this
-# repository, so no test depends on more than "they validate" (tests/test_cli_validate.py).
+# repository, so no test depends on more than "they validate" (tests/commands/test_cli_validate.py).
 EXAMPLE = ROOT / "tests" / "data" / "example"
 
 

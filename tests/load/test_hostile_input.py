@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Edit, repo_files, write_repo
-from tests.test_validation_errors import P, peer
+from tests.load.test_validation_errors import P, peer
 from ztix.cli import main
 from ztix.errors import ValidationFailed
 from ztix.load.loader import load_files

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from pytest_regressions.data_regression import DataRegressionFixture
 
+from tests.paths import ROOT
 from ztix.cli import main
 from ztix.models.schema import dump, json_schemas
-
-ROOT = Path(__file__).parent.parent
 
 
 def test_schema_golden(data_regression: DataRegressionFixture) -> None:

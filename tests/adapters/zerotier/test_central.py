@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from tests.adapters.zerotier.conftest import NWID, repo
 from tests.fakes.zerotier_central import FakeCentral
-from tests.zerotier.conftest import NWID, repo
 from ztix.adapters.zerotier.central import CentralProvider
 from ztix.adapters.zerotier.http import ZeroTierAuthError
 from ztix.apply import zerotier as run

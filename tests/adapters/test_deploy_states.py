@@ -1,5 +1,5 @@
 """The deployer's reconfiguration state machine on birdc replies recorded from BIRD 2.0.12 (Debian),
-2.19.2 and 3.3.2 (built from upstream): tests/data/birdc/replies.json."""
+2.19.2 and 3.3.2 (built from upstream): tests/bird/samples/replies.json."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.paths import SAMPLES
 from ztix.adapters.routeserver.change import Change
 from ztix.bird.text import (
     configure_reply,
@@ -29,9 +29,7 @@ from ztix.bird.text import (
 )
 from ztix.ports.deploy import DeployError, DeployResult, DeploySettings, RpkiCheck, Target, sha256
 
-REPLIES: dict[str, dict[str, str]] = json.loads(
-    (Path(__file__).parent / "data" / "birdc" / "replies.json").read_text()
-)
+REPLIES: dict[str, dict[str, str]] = json.loads((SAMPLES / "replies.json").read_text())
 VERSIONS = sorted(REPLIES)
 
 

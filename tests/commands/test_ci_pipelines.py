@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.paths import ROOT
 from ztix.cli import build_parser
 
-CI = Path(__file__).parent.parent / "ci"
+CI = ROOT / "ci"
 PIPELINES = [
     (CI / "github" / "ztix.yml", "vendor.github-workflows"),
     (CI / "forgejo" / "ztix.yml", "vendor.github-workflows"),  # Forgejo Actions' syntax

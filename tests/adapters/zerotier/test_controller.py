@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tests.adapters.zerotier.conftest import NWID, Sleeps, repo
 from tests.fakes.zerotier_controller import FakeController
-from tests.zerotier.conftest import NWID, Sleeps, repo
 from ztix.adapters.zerotier.controller import ControllerProvider
 from ztix.adapters.zerotier.http import RetryPolicy
 from ztix.apply import zerotier as run

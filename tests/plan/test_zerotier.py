@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.zerotier.conftest import repo
+from tests.adapters.zerotier.conftest import repo
 from ztix.plan.zerotier import (
     RULES,
     desired_members,

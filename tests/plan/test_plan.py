@@ -9,10 +9,11 @@ import pytest
 from pytest_regressions.file_regression import FileRegressionFixture
 
 from tests.gitrepo import committed_copy, git
+from tests.paths import DATA as TEST_DATA
 from ztix.cli import main
 from ztix.render.templates import shipped
 
-DATA = Path(__file__).parent / "data" / "repo"
+DATA = TEST_DATA / "repo"
 NEW_PEER = """\
 asn: 64502
 name: Peer Three

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import DATA as TEST_DATA
+from tests.paths import ROOT
 from ztix.cli import main
 
-ROOT = Path(__file__).parent.parent
-DATA = Path(__file__).parent / "data" / "repo"
-EXAMPLE = Path(__file__).parent / "data" / "example"
+DATA = TEST_DATA / "repo"
+EXAMPLE = TEST_DATA / "example"
 
 
 def test_the_repositorys_own_exchange_validates() -> None:

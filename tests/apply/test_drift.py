@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.apply.test_apply import RecordingDeployer
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
-from tests.test_apply import RecordingDeployer
 from ztix.adapters.zerotier.controller import ControllerProvider
 from ztix.apply import zerotier as zerotier_run
+from ztix.apply.drift import DriftReport, route_server_drift, zerotier_drift
 from ztix.load.loader import Repository, load_files
-from ztix.plan.drift import DriftReport, route_server_drift, zerotier_drift
 from ztix.ports.deploy import DeployError, DeployResult, Render, Target
 from ztix.render.routeserver import render_all
 
@@ -140,8 +140,8 @@ def test_each_part_needs_only_its_own_credentials() -> None:
 
 
 def test_the_command_without_credentials_says_it_could_not_check() -> None:
+    from tests.apply.test_apply import EXAMPLE  # noqa: PLC0415
     from tests.cli import ztix  # noqa: PLC0415
-    from tests.test_apply import EXAMPLE  # noqa: PLC0415
 
     done = ztix("plan", "--live", "--repo", str(EXAMPLE))
     assert done.returncode == 5, done.stderr

@@ -14,11 +14,10 @@ from pytest_regressions.file_regression import FileRegressionFixture
 from tests.cli import ztix
 from tests.conftest import repo_files, write_repo
 from tests.gitrepo import committed_copy, git
+from tests.paths import DATA
 from ztix.cli import main
 
-SCHEMA = json.loads(
-    (Path(__file__).parent / "data" / "ixf" / "ixp-member-list-1.0.schema.json").read_text()
-)
+SCHEMA = json.loads((DATA / "ixf" / "ixp-member-list-1.0.schema.json").read_text())
 IXF = """\
 ixf:
   ixf_id: 999

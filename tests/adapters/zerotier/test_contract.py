@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.zerotier.conftest import NWID, Env, repo
+from tests.adapters.zerotier.conftest import NWID, Env, repo
 from ztix.adapters.zerotier.http import ZeroTierAuthError
 from ztix.apply import zerotier as run
 from ztix.apply.zerotier import ApplyResult, ZeroTierPlan

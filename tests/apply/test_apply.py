@@ -12,6 +12,7 @@ import pytest
 from tests.cli import ztix
 from tests.conftest import repo_files
 from tests.fakes.zerotier_controller import FakeController
+from tests.paths import DATA
 from ztix.adapters.zerotier.controller import ControllerProvider
 from ztix.adapters.zerotier.http import RetryPolicy
 from ztix.apply.run import ApplyReport, run_apply
@@ -21,7 +22,7 @@ from ztix.ports.deploy import DeployResult, Render, Target, sha256
 from ztix.ports.zerotier import Member
 
 NWID = "1122334455667788"
-EXAMPLE = Path(__file__).parent / "data" / "example"
+EXAMPLE = DATA / "example"
 
 
 class RecordingDeployer:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from tests.adapters.zerotier.conftest import Env, repo
 from tests.fakes.server import Fault, Request
-from tests.zerotier.conftest import Env, repo
 from ztix.adapters.zerotier.http import RetryPolicy
 from ztix.apply import zerotier as run
 from ztix.apply.zerotier import ApplyResult

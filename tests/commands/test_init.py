@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_ci_pipelines import check
+from tests.commands.test_ci_pipelines import check
 from ztix.cli import build_parser, main
 from ztix.commands.init import answers
 from ztix.errors import SettingsError

@@ -5,13 +5,13 @@ shapes it prints (TERM unset over SSH, and a terminal type set)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
+from tests.paths import SAMPLES
 from ztix.bird.state import answer_of, routes_per_protocol, sessions
 
-RECORDED = json.loads((Path(__file__).parent / "data" / "birdc" / "status.json").read_text())
+RECORDED = json.loads((SAMPLES / "status.json").read_text())
 M1, M2, M3 = "AS64500_a000000001_v4", "AS64501_a000000002_v4", "AS64502_a000000003_v4"
 
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.adapters.zerotier.conftest import NWID
 from tests.cli import ztix
 from tests.fakes.zerotier_controller import FakeController
-from tests.zerotier.conftest import NWID
+from tests.paths import DATA as TEST_DATA
 
-DATA = Path(__file__).parent.parent / "data" / "repo"
+DATA = TEST_DATA / "repo"
 
 
 @pytest.fixture
