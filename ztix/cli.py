@@ -192,6 +192,23 @@ def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="a route server (repeat for each); addresses are the lowest in the LAN",
     )
     p.add_argument("--rtr", default="127.0.0.1:8323", help="RTR cache host:port")
+    p.add_argument(
+        "--irr-server",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="IRR whois server bgpq4 asks (repeat for fallbacks; default rr.ntt.net)",
+    )
+    p.add_argument(
+        "--irr-sources",
+        metavar="A,B,...",
+        help="IRR databases in order of preference (default RIPE,ARIN,APNIC,AFRINIC,LACNIC,RADB)",
+    )
+    p.add_argument(
+        "--no-irr",
+        metavar="REASON",
+        help="do without IRR filtering (member routes checked by RPKI only), saying why",
+    )
     p.add_argument("--forge", choices=FORGES, default="github")
     p.add_argument("--admins", default="@ix-admins", help="CODEOWNERS owners of the files")
     p.add_argument("--no-input", action="store_true", help="never prompt; missing values fail")

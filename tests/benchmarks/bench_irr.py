@@ -82,8 +82,7 @@ def member_prefixes(members: int) -> dict[int, tuple[list[str], list[str]]]:
 
 def exchange_files(members: int, port: int = 43) -> dict[str, str]:
     """The synthetic exchange with IRR filtering on and every member's IRR data."""
-    files = synthetic_files(members)
-    files["ix.yaml"] += IRR_SECTION.format(port=port)
+    files = synthetic_files(members, irr=IRR_SECTION.format(port=port))
     files["ix.yaml"] = files["ix.yaml"].replace(
         "\nrpki:", "\n    bird:\n      log: stderr\nrpki:", 1
     )
@@ -234,7 +233,7 @@ def refresh_part(members: int, jobs: list[int]) -> None:
             files.pop(irr_path(peer_asn(index)))  # every member is new: every list is written
         repo = load_files(files)
         peers = [p.model for p in repo.peers]
-        settings = repo.exchange.model.irr
+        settings = repo.exchange.model.irr_filter
         assert settings is not None
         where = f"127.0.0.1:{irrd.whois_port}"
         runs = [

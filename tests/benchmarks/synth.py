@@ -57,13 +57,17 @@ def peer_asn(index: int) -> int:
     return 4200000000 + index
 
 
-def synthetic_files(peers: int, route_servers: int = 1) -> dict[str, str]:
-    """The files of an exchange with `peers` members (relative path -> text)."""
+IRR_OFF = "irr:\n  enabled: false\n  reason: synthetic members have no IRR data\n"
+
+
+def synthetic_files(peers: int, route_servers: int = 1, irr: str = IRR_OFF) -> dict[str, str]:
+    """The files of an exchange with `peers` members (relative path -> text); `irr` is its
+    `irr:` section (off unless given)."""
     servers = "".join(
         RS_TEMPLATE.format(n=n, node=f"{0xE000000000 + n:010x}")
         for n in range(1, route_servers + 1)
     )
-    files = {"ix.yaml": IX_TEMPLATE.format(route_servers=servers.rstrip("\n"))}
+    files = {"ix.yaml": IX_TEMPLATE.format(route_servers=servers.rstrip("\n")) + irr}
     base4 = ipaddress.IPv4Address("10.64.1.0")
     base6 = ipaddress.IPv6Address("fd00:64::1:0")
     for index in range(1, peers + 1):

@@ -136,3 +136,95 @@ def test_the_written_pipelines_pass_their_forge_schema(forge: str, tmp_path: Pat
     assert done.returncode == 0, done.stdout + done.stderr
     text = path.read_text()
     assert "constraints.txt" not in text and 'pip install "ztix==' in text
+
+
+def test_a_new_exchange_filters_by_the_irr_unless_told_why_not(tmp_path: Path) -> None:
+    assert main(flags(tmp_path)) == 0
+    irr = load(tmp_path / "ix").exchange.model.irr
+    assert irr.enabled and [s.host for s in irr.servers] == ["rr.ntt.net"]
+    assert irr.sources == ("RIPE", "ARIN", "APNIC", "AFRINIC", "LACNIC", "RADB")
+    assert irr.without_data == "rpki_valid"
+    (tmp_path / "b").mkdir()
+    mine = flags(tmp_path / "b", "--irr-server", "[2001:db8::43]:4343", "--irr-server", "rr.b")
+    mine += ["--irr-sources", "RIPE, RADB"]
+    assert main(mine) == 0
+    irr = load(tmp_path / "b" / "ix").exchange.model.irr
+    assert [(s.host, s.port) for s in irr.servers] == [("2001:db8::43", 4343), ("rr.b", 43)]
+    assert irr.sources == ("RIPE", "RADB")
+    (tmp_path / "c").mkdir()
+    assert main(flags(tmp_path / "c", "--no-irr", "members are all our own networks")) == 0
+    off = load(tmp_path / "c" / "ix").exchange.model
+    assert not off.irr.enabled and off.irr.reason == "members are all our own networks"
+    assert off.irr_filter is None
+
+
+# Values that must be written exactly or refused: never a key of their own, never truncated.
+HOSTILE = [
+    ("--network-id", 'c244b1fa0e936011"\n  mtu: 1280 #', "--network-id: ix.yaml:"),
+    ("--name", "My IX\nasn: 1", "--name: ix.yaml:"),
+    ("--name", "{{ 7*7 }} {% raw %}", "--name: ix.yaml:"),
+    ("--api-url", "https://x.example/ #comment\n", "--api-url: ix.yaml:"),
+    ("--rtr", "127.0.0.1:8323\nmtu: 1", "--rtr"),
+    ("--irr-server", "rr.example: evil", "--irr-server"),
+    ("--irr-sources", "RIPE,[evil]", "--irr-sources: ix.yaml:"),
+    ("--no-irr", "why\n  enabled: true", "--no-irr/--irr-server/--irr-sources: ix.yaml:"),
+    ("--ipv4", "10.60.0.1/24", "--ipv4 '10.60.0.1/24': 10.60.0.1/24 has host bits set"),
+    ("--ipv4", "garbage", "--ipv4 'garbage': "),
+    ("--ipv4", "10.60.0.0/32", "--ipv4 10.60.0.0/32: no address left for route server rs1"),
+    ("--ipv6", "fd00::/128", "--ipv6 fd00::/128: no address left for route server rs1"),
+    ("--ipv6", "10.0.0.0/24", "--ipv6 '10.0.0.0/24': not an IPv6 prefix"),
+    ("--admins", "@a\n* @evil", "--admins '@a\\n* @evil': give owners"),
+]
+
+
+@pytest.mark.parametrize(("flag", "value", "said"), HOSTILE)
+def test_hostile_values_are_refused_naming_their_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str, said: str
+) -> None:
+    args = flags(tmp_path)
+    if flag in args:
+        args[args.index(flag) + 1] = value
+    else:
+        args += [flag, value]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert said in err, err
+    assert "Traceback" not in err
+    assert not (tmp_path / "ix").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rs.pub"]  # nothing half written
+
+
+def test_a_route_server_name_is_written_exactly_or_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = flags(tmp_path)
+    index = args.index("--route-server") + 1
+    args[index] = args[index].replace("rs1,", "rs1 #evil,")
+    assert main(args) == 2
+    assert "route_servers[0].name: 'rs1 #evil' must be 1-32 of a-z" in capsys.readouterr().err
+
+
+def test_values_with_yaml_syntax_are_written_exactly(tmp_path: Path) -> None:
+    name = "IX: the 'quoted' & (test) - yes?"
+    args = flags(tmp_path)
+    args[args.index("--name") + 1] = name
+    assert main(args) == 0
+    assert load(tmp_path / "ix").exchange.model.name == name
+
+
+@pytest.mark.parametrize("kind", ["dangling-link", "under-a-file", "a-file"])
+def test_odd_targets_are_refused_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    args = flags(tmp_path)
+    target = tmp_path / "ix"
+    if kind == "dangling-link":
+        target.symlink_to(tmp_path / "nowhere")
+    elif kind == "under-a-file":
+        (tmp_path / "file").write_text("")
+        args[1] = str(tmp_path / "file" / "ix")
+    else:
+        target.write_text("")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err

@@ -25,6 +25,11 @@ ONE = IrrData(
 )
 
 
+def without_irr(ix: str) -> str:
+    """`ix.yaml` text with its `irr:` section (the fixture's, at the end) cut off."""
+    return ix.split("\nirr:\n", 1)[0].rsplit("# IRR filtering off", 1)[0].rstrip("\n") + "\n"
+
+
 def irr_repo(
     extra: str = "",
     data: dict[int, IrrData | str | None] | None = None,
@@ -34,7 +39,7 @@ def irr_repo(
     """The test repository with an `irr:` section (plus `extra` lines in it) and IRR files
     (`data`: ASN -> model, raw text, or None for no file; default AS64500's)."""
     files = repo_files(edits=edits)
-    files["ix.yaml"] += IRR_SECTION.format(port=port, extra=extra)
+    files["ix.yaml"] = without_irr(files["ix.yaml"]) + IRR_SECTION.format(port=port, extra=extra)
     for asn, entry in (data if data is not None else {64500: ONE}).items():
         if entry is None:
             continue

@@ -35,29 +35,29 @@ TEXT = irr_text(ONE)
     [
         (
             TEXT.replace("  5.5.0.0/16\n  23.1.0.0/16\n", "  23.1.0.0/16\n  5.5.0.0/16\n"),
-            "irr/AS64500.yaml:10:1: ipv4: entry 2 '5.5.0.0/16' is out of order (prefixes are "
+            "irr/AS64500.yaml:12:3: ipv4: entry 2 '5.5.0.0/16' is out of order (prefixes are "
             "sorted, once each: run `ztix irr refresh` rather than editing this file)",
         ),
         (
             TEXT.replace("  23.1.0.0/16\n", "  5.5.0.0/16\n"),
-            "irr/AS64500.yaml:10:1: ipv4: entry 2 '5.5.0.0/16' is repeated",
+            "irr/AS64500.yaml:12:3: ipv4: entry 2 '5.5.0.0/16' is repeated",
         ),
         (
             TEXT.replace("  23.1.0.0/16\n", "  23.1.0.1/16\n"),
-            "irr/AS64500.yaml:10:1: ipv4: entry 2 '23.1.0.1/16': host bits set (the prefix is "
+            "irr/AS64500.yaml:12:3: ipv4: entry 2 '23.1.0.1/16': host bits set (the prefix is "
             "23.1.0.0/16)",
         ),
         (
             TEXT.replace("  2a0b:1::/32\n", "  2A0B:1::/32\n"),
-            "irr/AS64500.yaml:14:1: ipv6: entry 1 '2A0B:1::/32': not canonical (write 2a0b:1::/32)",
+            "irr/AS64500.yaml:15:3: ipv6: entry 1 '2A0B:1::/32': not canonical (write 2a0b:1::/32)",
         ),
         (
             TEXT.replace("  2a0b:1::/32\n", "  5.5.0.0/16\n"),
-            "irr/AS64500.yaml:14:1: ipv6: entry 1 '5.5.0.0/16': not an IPv6 prefix",
+            "irr/AS64500.yaml:15:3: ipv6: entry 1 '5.5.0.0/16': not an IPv6 prefix",
         ),
         (
             TEXT.replace("  64510\n", "  64510\n  AS64511\n"),
-            "irr/AS64500.yaml:7:1: origins: entry 3 'AS64511': not an ASN",
+            "irr/AS64500.yaml:10:3: origins: entry 3 'AS64511': not an ASN",
         ),
         (
             TEXT.replace("ipv4: |\n  5.5.0.0/16\n  23.1.0.0/16\n  23.20.0.0/24\n", "ipv4: [1]\n"),
@@ -65,7 +65,7 @@ TEXT = irr_text(ONE)
         ),
         (
             TEXT.replace("  5.5.0.0/16\n", "  5.5.0.0/16; }; protocol static x {\n"),
-            "irr/AS64500.yaml:10:1: ipv4: entry 1 '5.5.0.0/16; }; protocol static x {': not an "
+            "irr/AS64500.yaml:11:3: ipv4: entry 1 '5.5.0.0/16; }; protocol static x {': not an "
             "IPv4 prefix in canonical form",
         ),
         (
@@ -77,6 +77,20 @@ TEXT = irr_text(ONE)
             "irr/AS64500.yaml:5:11: sources[0]: 'laba' is not an IRR source name",
         ),
         (TEXT + "extra: 1\n", "irr/AS64500.yaml:16:1: extra: unknown key"),
+        (
+            TEXT.replace("  5.5.0.0/16\n", "  0.0.0.0/0\n"),
+            "irr/AS64500.yaml:11:3: ipv4: entry 1 '0.0.0.0/0': a default route: it would let "
+            "the member announce any prefix",
+        ),
+        (
+            TEXT.replace("  2a0b:1::/32\n", "  ::/0\n"),
+            "irr/AS64500.yaml:15:3: ipv6: entry 1 '::/0': a default route",
+        ),
+        (
+            TEXT.replace("  2a0b:1::/32\n", "  fe80::%eth0/64\n"),
+            "irr/AS64500.yaml:15:3: ipv6: entry 1 'fe80::%eth0/64': not an IPv6 prefix in "
+            "canonical form (a zone id is not allowed)",
+        ),
     ],
 )
 def test_a_broken_file_is_refused_at_its_field(text: str, expected: str) -> None:

@@ -40,13 +40,18 @@ class Daemon:
 class Bird(Daemon):
     """A BIRD in the foreground with its own control socket."""
 
-    def __init__(self, ns: str, config: Path, workdir: Path, name: str) -> None:
+    def __init__(
+        self, ns: str, config: Path, workdir: Path, name: str, binary: str = "bird"
+    ) -> None:
         self.socket = workdir / f"{name}.ctl"
         self.config = config
+        # birdc beside the bird binary (a newer BIRD's own client), else the one on PATH.
+        sibling = Path(binary).with_name("birdc")
+        self.birdc = str(sibling) if "/" in binary and sibling.exists() else "birdc"
         super().__init__(
             ns,
             [
-                "bird",
+                binary,
                 "-f",
                 "-c",
                 str(config),
@@ -61,7 +66,7 @@ class Bird(Daemon):
     def cmd(self, *words: str, check: bool = True) -> str:
         """One birdc command; the socket is a file, reachable from any namespace."""
         done = subprocess.run(
-            ["birdc", "-s", str(self.socket), *words],
+            [self.birdc, "-s", str(self.socket), *words],
             capture_output=True,
             text=True,
             timeout=30,

@@ -10,7 +10,7 @@ import io
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tests.lab import netns
@@ -114,14 +114,27 @@ class LabExchange:
     """Namespaces, daemons and the peering repository of one lab run."""
 
     def __init__(
-        self, workdir: Path, tag: str, *, bgp: str = "", policy: str = "", extra: str = ""
+        self,
+        workdir: Path,
+        tag: str,
+        *,
+        bgp: str = "",
+        policy: str = "",
+        extra: str = "",
+        ix: Callable[[LabExchange], str] | None = None,
+        bird: str = "bird",
     ) -> None:
+        """`ix`: builds the whole ix.yaml for this lab (its sshd, paths) instead of IX; `bird`:
+        the route server's BIRD binary (a newer one: its birdc is used over SSH too)."""
         netns.cleanup()
         self.workdir = workdir
         self.daemons: list[Daemon] = []
         self.members: dict[int, Bird] = {}
         self.rtr: Daemon | None = None
-        self.sshd = Sshd(workdir / "ssh")
+        directory = str(Path(bird).parent) if "/" in bird else None
+        self.sshd = Sshd(
+            workdir / "ssh", f"{directory}:{os.environ['PATH']}" if directory else None
+        )
         self.lan = netns.Lan(tag)
         self.rs_ns = self.lan.add_router(f"{tag}-rs", ["10.0.0.1/24", "fd00:1::1/64"])
         self.repo = workdir / "repo"
@@ -131,6 +144,7 @@ class LabExchange:
         self.vrp_file = workdir / "vrps.json"
         self.vrp_file.write_text(vrps(ROAS))
         self.bgp, self.policy, self.extra = bgp, policy, extra
+        self.ix = ix
         self.tag = tag
         self.write_ix()
         # The sentinel ROA, as the operator's manual sets it up: `ztix rs slurm` > the cache's file.
@@ -138,11 +152,14 @@ class LabExchange:
             assert main(["rs", "slurm", "--repo", str(self.repo)]) == 0
         (workdir / "slurm.json").write_text(out.getvalue())
         self.config.write_text("router id 10.0.0.1;\nprotocol device {}\n")  # Debian's role
-        self.rs = Bird(self.rs_ns, self.config, workdir, "rs1")
+        self.rs = Bird(self.rs_ns, self.config, workdir, "rs1", bird)
         self.daemons.append(self.rs)
         wait_for("the route server up", lambda: "Daemon is up" in self.rs.cmd("show", "status"))
 
     def write_ix(self) -> None:
+        if self.ix is not None:
+            (self.repo / "ix.yaml").write_text(self.ix(self))
+            return
         (self.repo / "ix.yaml").write_text(
             IX.format(
                 port=self.sshd.port,
@@ -151,7 +168,9 @@ class LabExchange:
                 socket=self.socket,
                 bgp=self.bgp,
                 policy=self.policy,
-                extra=self.extra,
+                extra=self.extra
+                if "irr:" in self.extra
+                else self.extra + "irr:\n  enabled: false\n  reason: a lab without IRR data\n",
             )
         )
 

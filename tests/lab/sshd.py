@@ -33,7 +33,8 @@ def keygen(path: Path) -> str:
 class Sshd:
     """sshd in the foreground on 127.0.0.1:<port>, accepting one client key for root."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, path: str | None = None) -> None:
+        """`path`: PATH of the sessions (a newer BIRD's directory first), else sshd's default."""
         sshd = require("sshd")
         workdir.mkdir(parents=True, exist_ok=True)
         Path("/run/sshd").mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ class Sshd:
             "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
             "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
             "AuthenticationMethods publickey\nSubsystem sftp internal-sftp\n"
-            "MaxSessions 20\nMaxStartups 50\n"
+            "MaxSessions 20\nMaxStartups 50\n" + (f"SetEnv PATH={path}\n" if path else "")
         )
         self.log = (workdir / "sshd.log").open("w")
         self.proc = subprocess.Popen(

@@ -20,6 +20,8 @@ from tests.lab import netns
 from tests.lab.daemons import wait_for
 from tests.lab.exchange import RECEIVER, LabExchange, announcer, peer
 from tests.lab.topology import ROAS, vrps
+from ztix.irr.files import irr_text
+from ztix.models import IrrData
 from ztix.render.routeserver import session_name
 
 pytestmark = pytest.mark.lab
@@ -210,22 +212,41 @@ def test_a_member_that_vanishes_silently_stops_being_exported_within_the_bound(
 def test_blackhole_propagated_to_the_discard_address_and_member_maintenance(
     tmp_path: Path,
 ) -> None:
-    """`policy.blackhole: propagate`: a BLACKHOLE route (RFC 7999) of any length reaches the
-    members with its next hop rewritten to the exchange's discard address and NO_EXPORT added;
+    """`policy.blackhole: propagate`: a BLACKHOLE route (RFC 7999) of any length, for space the
+    member registered, reaches the members with its next hop rewritten to the exchange's
+    discard address and NO_EXPORT added; one for space it did not register is rejected (17);
     a member in maintenance (`graceful_shutdown: true`) has its routes tagged (RFC 8326)."""
     netns.require_lab()
     require("bird")
     require("stayrtr")
     policy = "  blackhole: propagate\n  blackhole_next_hop:\n    ipv4: 10.0.0.66\n"
-    lab = LabExchange(tmp_path, "bh", policy=policy)
+    # Unregistered prefixes only tagged: a blackhole still needs registered space.
+    irr = "irr:\n  servers:\n    - host: 127.0.0.1\n  sources: [LABA]\n  prefix: tag\n"
+    lab = LabExchange(tmp_path, "bh", policy=policy, extra=irr)
     try:
         lab.start_rtr()
         member_files(lab, extra={64502: "graceful_shutdown: true\n"})
+        (lab.repo / "irr").mkdir()
+        for asn, prefix in ((64500, "23.1.0.0/16"), (64502, "23.8.0.0/16")):
+            data = IrrData(
+                asn=asn,
+                expanded=(f"AS{asn}",),
+                sources=("LABA",),
+                refreshed="2026-12-01T06:00:00Z",
+                origins=(str(asn),),
+                ipv4=(prefix,),
+                ipv6=(),
+            )
+            (lab.repo / "irr" / f"AS{asn}.yaml").write_text(irr_text(data))
         assert lab.deploy() == 0
-        routes = {"23.1.1.77/32": "bgp_community.add((65535, 666));", UNKNOWN: ""}
-        start_members(lab, routes, ["23.8.0.0/24"])
+        blackhole_community = "bgp_community.add((65535, 666));"
+        routes = {"23.1.1.77/32": blackhole_community, "23.40.0.9/32": blackhole_community}
+        start_members(lab, {**routes, UNKNOWN: ""}, ["23.8.0.0/24"])
         wait_for("sessions up", lambda: established(lab, M1, M2, M3), timeout=60)
         wait_for("routes at m2", lambda: {"23.1.1.77/32", UNKNOWN, "23.8.0.0/24"} <= at_m2(lab))
+        filtered = lab.rs.routes("filtered", "protocol", session(*M1[:2]))
+        assert (64511, 1101, 17) in filtered["23.40.0.9/32"].large_communities
+        assert "23.40.0.9/32" not in at_m2(lab)
         m2 = lab.members[64501].routes("table", "master4", "protocol", "rs4")
         blackhole = m2["23.1.1.77/32"]
         assert blackhole.next_hops == ("10.0.0.66",), blackhole

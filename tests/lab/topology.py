@@ -36,6 +36,9 @@ rpki:
       port: 8323
 policy:
   allow_documentation_asns: true
+irr:
+  enabled: false
+  reason: a lab without IRR data
 """
 PEERS = {
     64500: ("a000000001", "10.0.0.10", "fd00:1::10", "ipv4: 40\n  ipv6: 20"),

@@ -260,6 +260,7 @@ def exchanges(draw: st.DrawFn) -> dict[str, Any]:
             ],
             "invalid": draw(st.sampled_from(["reject", "tag"])),
         },
+        "irr": {"enabled": False, "reason": "generated members have no IRR data"},
         "policy": {
             "allow_documentation_asns": True,
             "allow_private_asns": True,

@@ -581,7 +581,7 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
             ),
         ),
         [
-            "ix.yaml:16:5: route_servers[0].ssh.host_key: required key is missing",
+            "ix.yaml:16:5: route_servers[0].ssh.host_key: required key is missing (hint: the server's public host key, '<type> <base64>')",
         ],
     ),
     (

@@ -6,7 +6,7 @@ import pytest
 from pytest_regressions.file_regression import FileRegressionFixture
 
 from tests.birdtools import assert_bird_accepts, assert_newer_bird_accepts, newer_bird
-from tests.irr.fixtures import irr_repo
+from tests.irr.fixtures import irr_repo, without_irr
 from ztix.load.loader import load_files
 from ztix.render.routeserver import render_all
 
@@ -40,7 +40,9 @@ def test_each_member_gets_its_sets_and_passes_them_to_the_shared_filter() -> Non
         "IRR_AS64501_V4, IRR_AS64501_ORIGINS);" in text
     )
     assert "return rs_reject(13);" in text and "return rs_reject(14);" in text
-    assert "if !rs_rpki_valid() then return rs_reject(15);" in text  # without_data: rpki_valid
+    assert (
+        "if bgp_path.last != peer_as || !rs_rpki_valid() then return rs_reject(15);" in text
+    )  # without_data: rpki_valid
 
 
 @pytest.mark.parametrize(
@@ -64,9 +66,9 @@ def test_each_irr_setting_reaches_the_config(
     assert_bird_accepts(text)
 
 
-def test_without_an_irr_section_the_config_has_no_irr_part() -> None:
+def test_with_irr_filtering_off_the_config_has_no_irr_part() -> None:
     files = irr_repo()
-    files["ix.yaml"] = files["ix.yaml"].split("irr:\n", 1)[0]
+    files["ix.yaml"] = without_irr(files["ix.yaml"]) + "irr:\n  enabled: false\n  reason: lab\n"
     text = render(files)
     assert "IRR_AS" not in text and "irr_prefixes" not in text
 

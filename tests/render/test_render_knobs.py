@@ -25,7 +25,15 @@ KNOBS_IX = (
         "      port: 8323\n"
         "    - name: rtr2\n      host: rtr.example.net\n"
         "  retry: 3\n  refresh: 600\n  expire: 3600\n  until_loaded: accept\n"
-        "bgp:\n  hold_time: 9\n  keepalive_time: 3\n  bfd: true\n  role: false\n",
+        "bgp:\n  hold_time: 9\n  keepalive_time: 3\n  bfd: true\n  role: false\n"
+        "  connect_delay_time: 2\n  connect_retry_time: 7\n",
+    ),
+    (
+        # Blackholes pass only for registered space: IRR filtering on, with its knobs.
+        "ix.yaml",
+        "irr:\n  enabled: false\n  reason: the test fixture's members have no IRR registrations\n",
+        "irr:\n  servers:\n    - host: rr.example.net\n  sources: [RIPE]\n"
+        "  origin: tag\n  prefix: tag\n  without_data: reject\n",
     ),
     (
         "ix.yaml",
@@ -68,7 +76,7 @@ def test_each_knob_reaches_the_config() -> None:
     default = render(repo_files())
     pairs = [
         ('log "/var/log/bird/rs1.log" all;', "log syslog all;"),
-        ("retry keep 3;", "retry keep 5;"),
+        ("retry keep 3;", "retry keep 1;"),
         ("refresh keep 600;", "refresh keep 300;"),
         ("expire keep 3600;", "expire keep 7200;"),
         ('remote "rtr.example.net" port 323;', None),
@@ -82,6 +90,10 @@ def test_each_knob_reaches_the_config() -> None:
         ("define BLACKHOLE_NH_V6 = fd00:1::66;", None),
         ("bgp_community.add((65535, 65281));", None),
         ("  bgp_community.add((65535, 0));\n  return true;", None),  # the route server's gshut
+        ("connect delay time 2;", "connect delay time 1;"),
+        ("connect retry time 7;", "connect retry time 5;"),
+        ("return rs_reject(17);", None),  # a blackhole for space the member never registered
+        ("define IRR_AS64500_KNOWN = false;", None),
     ]
     for wanted, instead in pairs:
         assert wanted in text, wanted
@@ -95,9 +107,25 @@ def test_each_knob_reaches_the_config() -> None:
     # The member's own overrides, in its own blocks only.
     own = text.split("protocol bgp AS64500_a000000001_v4", 1)[1].split("\n}\n", 1)[0]
     assert "hold time 30;" in own and "keepalive time 10;" in own and "bfd off;" in own
-    assert "rs_import_ipv4(64500, 10.0.0.10, true)" in own
+    assert "rs_import_ipv4(64500, 10.0.0.10, true, IRR_AS64500_KNOWN," in own
     other = text.split("protocol bgp AS64501_a000000002_v4", 1)[1].split("\n}\n", 1)[0]
-    assert "hold time" not in other and "rs_import_ipv4(64501, 10.0.0.11, false)" in other
+    assert "hold time" not in other and "rs_import_ipv4(64501, 10.0.0.11, false, IRR" in other
+
+
+def test_error_wait_time_sets_how_soon_a_session_restarts() -> None:
+    default = render(repo_files())
+    assert "error wait time 5, 60;" in default
+    text = render(
+        repo_files(edits=(("ix.yaml", "policy:\n", "bgp:\n  error_wait_time: [2, 20]\npolicy:\n"),))
+    )
+    assert "error wait time 2, 20;" in text and "error wait time 5, 60;" not in text
+    with pytest.raises(ValidationFailed) as caught:
+        load_files(
+            repo_files(
+                edits=(("ix.yaml", "policy:\n", "bgp:\n  error_wait_time: [30, 5]\npolicy:\n"),)
+            )
+        )
+    assert "bgp: error_wait_time: the first wait is longer than the longest" in str(caught.value)
 
 
 def test_a_peer_override_must_keep_keepalive_a_third_of_hold() -> None:

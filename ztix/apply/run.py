@@ -17,6 +17,7 @@ from ztix.errors import AdapterError, CredentialsRejected
 from ztix.load.loader import Repository
 from ztix.models import Exchange, Peer
 from ztix.plan.report import held_line
+from ztix.plan.safety import safety_notes
 from ztix.plan.zerotier import desired_members
 from ztix.ports.deploy import DeployError, DeployResult, Render, RouteServerDeployer, Target, sha256
 from ztix.ports.zerotier import ZeroTierProvider
@@ -40,6 +41,8 @@ class ApplyReport:
     # Found on the live systems and repaired by this apply, but a reviewer must know (an unknown
     # node holding a peering-LAN address).
     incidents: list[str] = field(default_factory=list)
+    # What the exchange's settings let through (ztix.plan.safety).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> Literal["ok", "partial"]:
@@ -57,6 +60,7 @@ class ApplyReport:
             "route_servers": [asdict(r) for r in self.route_servers],
             "failures": self.failures,
             "incidents": self.incidents,
+            "warnings": self.warnings,
         }
 
     def markdown(self) -> str:
@@ -73,6 +77,8 @@ class ApplyReport:
             lines += [f"- failed: {failure}"]
         for incident in self.incidents:
             lines += [f"- **incident**: {incident}"]
+        for warning in self.warnings:
+            lines += [f"- warning: {warning}"]
         return "\n".join(lines) + "\n"
 
 
@@ -88,8 +94,8 @@ async def run_apply(
     templates: TemplateSet | None = None,
 ) -> ApplyReport:
     """Apply (or, with dry_run, describe) the repository; failures are reported, not raised."""
-    report = ApplyReport(commit, dry_run, only)
     exchange = repo.exchange.model
+    report = ApplyReport(commit, dry_run, only, warnings=safety_notes(exchange))
     peers = [p.model for p in repo.peers]
     do_zt = only in (None, "zerotier")
     do_rs = only in (None, "routeservers")

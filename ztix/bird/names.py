@@ -99,10 +99,11 @@ GENERATED = frozenset(
         "rs_export",
     }
 )
-# Member sessions (AS<asn>_<node>_v4), anything of ours (rs_*), and the names BIRD gives unnamed
-# protocols (device1, kernel2, ...: conf/cf-lex.l cf_default_name).
+# Member sessions (AS<asn>_<node>_v4), members' IRR sets (IRR_AS<asn>_V4), anything of ours
+# (rs_*), and the names BIRD gives unnamed protocols (device1, kernel2, ...: conf/cf-lex.l
+# cf_default_name).
 GENERATED_PATTERN = re.compile(
-    r"AS[0-9]+_.*|rs_.*|(?:device|direct|kernel|static|bgp|rpki|pipe|bfd|babel|ospf|rip|radv"
+    r"AS[0-9]+_.*|IRR_AS[0-9]+_.*|rs_.*|(?:device|direct|kernel|static|bgp|rpki|pipe|bfd|babel|ospf|rip|radv"
     r"|mrt|perf|l3vpn|aggregator|bmp|evpn)[0-9]*",
     re.IGNORECASE,
 )

@@ -36,8 +36,18 @@ REJECT_REASONS: tuple[tuple[int, str, str], ...] = (
     ),
     (
         15,
-        "no IRR data for the member yet, and the route is not RPKI valid",
+        "no IRR data for the member yet, and the route is not RPKI valid from its own ASN",
         "register your AS-SET and route objects, or create ROAs; ask the IX admins to refresh",
+    ),
+    (
+        16,
+        "AS_SET in the AS path (RFC 9774: deprecated, treated as withdrawn)",
+        "announce the route without aggregating paths into an AS_SET",
+    ),
+    (
+        17,
+        "BLACKHOLE for space the member has not registered in the IRR",
+        "blackhole only inside prefixes registered under your AS-SET, from your origins",
     ),
 )
 # RS_ASN:1000:<n> on accepted routes: their RPKI state (1-3) and how IRR let them pass (4-8).
@@ -49,7 +59,7 @@ INFO_TAGS = {
     5: "IRR: prefix not registered, but an RPKI ROA covers it for a registered origin",
     6: "IRR: prefix not registered (tagged, not rejected)",
     7: "IRR: origin not in the AS-SET (tagged, not rejected)",
-    8: "IRR: no data for the member yet, passed as RPKI valid",
+    8: "IRR: no data for the member yet, passed as RPKI valid from its own ASN",
 }
 
 

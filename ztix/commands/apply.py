@@ -61,5 +61,7 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {failure}", file=sys.stderr)
     for incident in report.incidents:
         print(f"incident: {incident}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
     return EXIT_OK if report.status == "ok" else EXIT_PARTIAL

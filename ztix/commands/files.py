@@ -21,8 +21,14 @@ def summary(repo: Repository) -> str:
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Validate every file; print each problem, or a one-line summary."""
-    print(summary(load(args.repo)))
+    """Validate every file; print each problem, or a one-line summary (and, on stderr, what
+    the settings let through)."""
+    from ztix.plan.safety import safety_notes  # noqa: PLC0415
+
+    repo = load(args.repo)
+    print(summary(repo))
+    for note in safety_notes(repo.exchange.model):
+        print(f"warning: {note}", file=sys.stderr)
     return EXIT_OK
 
 

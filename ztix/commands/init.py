@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
@@ -76,7 +81,7 @@ def answers(args: argparse.Namespace, ask: Ask | None) -> Answers:
         if ask is None:
             raise SettingsError(f"--route-server is required ({question})")
         specs = [ask(question)]
-    return Answers(
+    given = Answers(
         name=name,
         asn=int(asn),
         ipv4=ipv4 or None,
@@ -87,31 +92,107 @@ def answers(args: argparse.Namespace, ask: Ask | None) -> Answers:
         route_servers=tuple(_route_server(s) for s in specs),
         rtr=args.rtr,
         forge=args.forge,
-        admins=args.admins,
+        admins=_admins(args.admins),
     )
+    if args.no_irr is not None:
+        if args.irr_server or args.irr_sources:
+            raise SettingsError("--no-irr turns IRR filtering off: drop --irr-server/--irr-sources")
+        given = replace(given, no_irr=args.no_irr)
+    if args.irr_server:
+        given = replace(given, irr_servers=tuple(args.irr_server))
+    if args.irr_sources:
+        given = replace(given, irr_sources=tuple(s.strip() for s in args.irr_sources.split(",")))
+    return given
+
+
+# A CODEOWNERS owner: @user, @org/team or an email address (GitHub, GitLab and Forgejo).
+_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^\s@]+@[^\s@]+")
+
+
+def _admins(text: str) -> str:
+    """The CODEOWNERS owners, each checked (a newline would add rules of its own)."""
+    owners = text.split(" ")
+    if not text.strip() or not all(_OWNER.fullmatch(o) for o in owners if o):
+        raise SettingsError(
+            f"--admins {text!r}: give owners separated by spaces, each @user, @org/team or an "
+            "email address"
+        )
+    return " ".join(o for o in owners if o)
+
+
+# A problem in the ix.yaml ztix init would write -> the flag whose value it is.
+FLAGS = {
+    "name": "--name",
+    "asn": "--asn",
+    "peering_lan": "--ipv4/--ipv6",
+    "zerotier.api_url": "--api-url",
+    "zerotier.network_id": "--network-id",
+    "zerotier": "--provider/--network-id",
+    "route_servers": "--route-server",
+    "rpki": "--rtr",
+    "irr.servers": "--irr-server",
+    "irr.sources": "--irr-sources",
+    "irr": "--no-irr/--irr-server/--irr-sources",
+}
+
+
+def _flag(field: str) -> str:
+    """The flag a problem's field came from (the longest matching prefix)."""
+    for prefix in sorted(FLAGS, key=len, reverse=True):
+        if field == prefix or field.startswith((f"{prefix}.", f"{prefix}[")):
+            return FLAGS[prefix]
+    return "the values given"
+
+
+def _target(path: Path) -> Path:
+    """The directory to create: absent, or an empty directory (never a link or a file)."""
+    if path.is_symlink():
+        raise SettingsError(f"{path} is a symbolic link; give a new directory")
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise SettingsError(f"{path} exists and is not an empty directory")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise SettingsError(f"{parent} is not a directory (create it first)")
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
     """Write the repository after checking it exactly as `ztix validate` would."""
-    target: Path = args.dir
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise SettingsError(f"{target} exists and is not an empty directory")
+    target = _target(args.dir)
     files = scaffold(answers(args, _asker(args)))
     try:
         load_files({path: text for path, text in files.items() if path == "ix.yaml"})
     except ValidationFailed as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            print(f"{_flag(problem.field)}: {problem}", file=sys.stderr)
         raise SettingsError(
             "the values given do not make a valid ix.yaml (problems above); nothing was written"
         ) from None
-    for path, text in sorted(files.items()):
-        out = target / path
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        print(f"wrote {out}")
+    _write(target, files)
+    for path in sorted(files):
+        print(f"wrote {target / path}")
     print(
         f"\nnext: cd {target} && git init -b main && git add -A && git commit -m 'the exchange'"
         "\nthen: ztix validate && ztix apply --dry-run   (see the operator's manual)"
     )
     return EXIT_OK
+
+
+def _write(target: Path, files: dict[str, str]) -> None:
+    """Every file or none: written into a new directory beside the target, then renamed."""
+    parent = target.absolute().parent
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=parent))
+    except OSError as exc:
+        raise SettingsError(f"cannot write in {parent}: {exc.strerror}") from None
+    try:
+        for path, text in sorted(files.items()):
+            out = staging / path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        staging.chmod(0o755)
+        # rename(2) replaces an empty directory and refuses a non-empty one.
+        os.rename(staging, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SettingsError(f"cannot write {target}: {exc.strerror}") from None

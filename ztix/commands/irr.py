@@ -27,9 +27,11 @@ def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) 
 
     only, accept = frozenset(args.asn or ()), frozenset(args.accept or ())
     exchange = repo.exchange.model
-    settings = exchange.irr
+    settings = exchange.irr_filter
     if settings is None:
-        raise SettingsError("ix.yaml has no irr: section (servers and sources); nothing to do")
+        raise SettingsError(
+            "ix.yaml turns IRR filtering off (irr: enabled: false); nothing to refresh"
+        )
     peers = [p.model for p in repo.peers if not only or p.model.asn in only]
     unknown = only - {p.asn for p in peers}
     if unknown:
@@ -40,7 +42,16 @@ def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) 
     resolver = irr_resolvers()(settings, special, settings.timeout)
     stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     return asyncio.run(
-        run(settings, peers, repo.irr_data(), resolver, now=stamp, accept=accept, jobs=args.jobs)
+        run(
+            settings,
+            peers,
+            repo.irr_data(),
+            resolver,
+            now=stamp,
+            accept=accept,
+            jobs=args.jobs,
+            shortest=(policy.ipv4.min_length, policy.ipv6.min_length),
+        )
     )
 
 

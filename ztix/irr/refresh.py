@@ -13,7 +13,7 @@ import asyncio
 import ipaddress
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from ztix.load.irrchecks import expected_names
@@ -103,10 +103,34 @@ def judge(
     return Decision(asn, "updated", detail + (" (accepted)" if reasons else ""), fresh, previous)
 
 
+@dataclass(frozen=True)
+class Expanded:
+    """One member's expansion, and the registrations left out of it."""
+
+    data: IrrData
+    # Prefixes shorter than the policy's min_length (a default route among them): as IRR data
+    # they would let the member announce anything inside them.
+    dropped: tuple[str, ...] = ()
+
+    def note(self) -> str:
+        """What was left out, in words ('' when nothing was)."""
+        if not self.dropped:
+            return ""
+        shown = ", ".join(self.dropped[:5]) + (" ..." if len(self.dropped) > 5 else "")
+        return f"; left out {len(self.dropped)} shorter than the policy's min_length: {shown}"
+
+
 async def expand(
-    resolver: IrrResolver, asn: int, names: tuple[str, ...], sources: tuple[str, ...], now: str
-) -> IrrData:
-    """One member's IRR data from its names, expanded in turn (callers bound the members)."""
+    resolver: IrrResolver,
+    asn: int,
+    names: tuple[str, ...],
+    sources: tuple[str, ...],
+    now: str,
+    *,
+    shortest: tuple[int, int] = (1, 1),
+) -> Expanded:
+    """One member's IRR data from its names, expanded in turn (callers bound the members);
+    prefixes shorter than `shortest` (IPv4, IPv6) are left out."""
     origins: set[int] = set()
     ipv4: set[str] = set()
     ipv6: set[str] = set()
@@ -115,15 +139,25 @@ async def expand(
         origins |= found.origins
         ipv4 |= found.ipv4
         ipv6 |= found.ipv6
-    return IrrData(
+    v4, dropped4 = _at_least(ipv4, shortest[0])
+    v6, dropped6 = _at_least(ipv6, shortest[1])
+    data = IrrData(
         asn=asn,
         expanded=names,
         sources=sources,
         refreshed=now,
         origins=tuple(str(a) for a in sorted(origins)),
-        ipv4=_sorted_prefixes(ipv4),
-        ipv6=_sorted_prefixes(ipv6),
+        ipv4=v4,
+        ipv6=v6,
     )
+    return Expanded(data, dropped4 + dropped6)
+
+
+def _at_least(prefixes: set[str], length: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(kept, dropped): the sorted prefixes of at least `length` bits, and the others."""
+    ordered = _sorted_prefixes(prefixes)
+    kept = tuple(p for p in ordered if int(p.rsplit("/", 1)[1]) >= max(length, 1))
+    return kept, tuple(p for p in ordered if int(p.rsplit("/", 1)[1]) < max(length, 1))
 
 
 async def refresh(
@@ -135,20 +169,28 @@ async def refresh(
     now: str,
     accept: frozenset[int] = frozenset(),
     jobs: int | None = None,
+    shortest: tuple[int, int] = (1, 1),
 ) -> list[Decision]:
-    """A decision for every active member in `peers`, sorted by ASN (failures included)."""
+    """A decision for every active member in `peers`, sorted by ASN (failures included);
+    `shortest`: the policy's min_length per family (shorter registrations are left out)."""
     gate = asyncio.Semaphore(jobs or settings.jobs)
 
     async def one(peer: Peer) -> Decision:
         async with gate:
             try:
                 fresh = await expand(
-                    resolver, peer.asn, expected_names(peer), settings.sources, now
+                    resolver,
+                    peer.asn,
+                    expected_names(peer),
+                    settings.sources,
+                    now,
+                    shortest=shortest,
                 )
             except IrrError as exc:
                 kept = "previous data kept" if peer.asn in previous else "no data yet"
                 return Decision(peer.asn, "failed", f"{exc} ({kept})", None, previous.get(peer.asn))
-        return judge(previous.get(peer.asn), fresh, settings, accept=peer.asn in accept)
+        decision = judge(previous.get(peer.asn), fresh.data, settings, accept=peer.asn in accept)
+        return replace(decision, detail=decision.detail + fresh.note())
 
     active = sorted((p for p in peers if p.active), key=lambda p: p.asn)
     return list(await asyncio.gather(*(one(p) for p in active)))

@@ -123,6 +123,28 @@ def _address(
         yield from _unique(located, claims, "ip", address, loc)
 
 
+def _blackhole(located: Located[Exchange]) -> Iterator[Problem]:
+    """Blackholes pass only for space the member itself registered in the IRR (RFC 7999
+    section 3.2: only the holder of a prefix may ask to drop traffic to it)."""
+    exchange = located.model
+    if exchange.policy.blackhole != "propagate":
+        return
+    if not exchange.irr.enabled:
+        yield located.problem(
+            ("policy", "blackhole"),
+            "propagate needs IRR filtering: a BLACKHOLE passes only for space the member "
+            "registered (RPKI alone cannot tell its /32 from a hijack: both are invalid)",
+            "turn IRR filtering on (irr: servers and sources), or set blackhole: reject",
+        )
+    elif not exchange.irr.more_specifics:
+        yield located.problem(
+            ("policy", "blackhole"),
+            "propagate needs irr.more_specifics: a BLACKHOLE is a more-specific of a "
+            "registered prefix",
+            "set irr.more_specifics: true, or blackhole: reject",
+        )
+
+
 def _exchange(located: Located[Exchange], claims: _Claims) -> Iterator[Problem]:
     exchange = located.model
     if why := asn_refusal(exchange, exchange.asn):
@@ -152,6 +174,7 @@ def _exchange(located: Located[Exchange], claims: _Claims) -> Iterator[Problem]:
                 yield from _address(located, exchange, claims, address, (*base, family))
             elif lan is not None:
                 yield located.problem(base, f"needs an {family} address: the peering LAN has {lan}")
+    yield from _blackhole(located)
     hop = exchange.policy.blackhole_next_hop
     for family in ("ipv4", "ipv6"):
         address = getattr(hop, family)

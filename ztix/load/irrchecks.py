@@ -21,12 +21,13 @@ def check_irr(
     exchange: Located[Exchange] | None,
     peers: Sequence[Located[Peer]],
     irr: Sequence[Located[IrrData]],
+    unread: frozenset[str] = frozenset(),
 ) -> Iterator[Problem]:
     """Every IRR file is named after its ASN, once, for a member, and matches its peer file
     (the AS-SETs it names) and ix.yaml (the sources): stale data is refused, not used."""
     by_asn = {p.model.asn: p.model for p in peers}
     seen: dict[int, str] = {}
-    sources = exchange.model.irr.sources if exchange and exchange.model.irr else None
+    sources = exchange.model.irr.sources if exchange and exchange.model.irr_filter else None
     refresh = "run `ztix irr refresh` (the scheduled refresh does it too)"
     for located in irr:
         data = located.model
@@ -38,6 +39,8 @@ def check_irr(
             continue
         seen[data.asn] = located.path
         peer = by_asn.get(data.asn)
+        if peer is None and f"AS{data.asn}.yaml" in unread:
+            continue  # its peer file has problems of its own (reported); not an orphan
         if peer is None:
             yield located.problem(
                 ("asn",),
@@ -60,3 +63,21 @@ def check_irr(
                 f"{', '.join(sources)}",
                 refresh,
             )
+        if exchange is not None:
+            yield from _too_short(located, exchange.model)
+
+
+def _too_short(located: Located[IrrData], exchange: Exchange) -> Iterator[Problem]:
+    """Registrations shorter than the policy's min_length: as a member's IRR data (with its
+    more-specifics) they let it announce anything inside them. The refresh leaves them out."""
+    for family in ("ipv4", "ipv6"):
+        shortest = getattr(exchange.policy, family).min_length
+        for number, prefix in enumerate(getattr(located.model, family), start=1):
+            if int(prefix.rsplit("/", 1)[1]) < shortest:
+                yield located.source.entry_problem(
+                    (family,),
+                    number,
+                    f"entry {number} {prefix!r} is shorter than the policy's min_length "
+                    f"/{shortest}: it would let the member announce anything inside it",
+                    "run `ztix irr refresh` (it leaves such registrations out)",
+                )

@@ -90,8 +90,28 @@ def load_files(files: Files, memo: Memo | None = None) -> Repository:
             problems.append(
                 Problem(folder_name, 1, 1, "", f"{folder_name} must be a folder, not a {kind}")
             )
+    peers, irr, unread = _data_files(files, problems, memo)
+    ordered = tuple(sorted(peers, key=lambda p: (p.model.asn, p.path)))
+    ordered_irr = tuple(sorted(irr, key=lambda d: (d.model.asn, d.path)))
+    problems += check_repository(exchange, ordered)
+    problems += check_irr(exchange, ordered, ordered_irr, frozenset(unread))
+    if problems or exchange is None:
+        raise ValidationFailed(problems)
+    return Repository(exchange, ordered, ordered_irr)
+
+
+def load(root: Path) -> Repository:
+    """Load and check the repository in directory `root`."""
+    return load_files(read_tree(root))
+
+
+def _data_files(
+    files: Files, problems: list[Problem], memo: Memo | None
+) -> tuple[list[Located[Peer]], list[Located[IrrData]], set[str]]:
+    """The peer and IRR files that load, and the names of peer files that exist but do not."""
     peers: list[Located[Peer]] = []
     irr: list[Located[IrrData]] = []
+    unread: set[str] = set()  # their problems are reported; they are not missing
     for path in sorted(files):
         folder, _, name = path.partition("/")
         if folder not in (PEERS_DIR, IRR_DIR) or not name:
@@ -102,22 +122,13 @@ def load_files(files: Files, memo: Memo | None = None) -> Repository:
             peer = _cached(path, files[path], Peer, problems, memo)
             if peer is not None:
                 peers.append(peer)
+            else:
+                unread.add(name)
         else:
             data = _cached(path, files[path], IrrData, problems, memo)
             if data is not None:
                 irr.append(data)
-    ordered = tuple(sorted(peers, key=lambda p: (p.model.asn, p.path)))
-    ordered_irr = tuple(sorted(irr, key=lambda d: (d.model.asn, d.path)))
-    problems += check_repository(exchange, ordered)
-    problems += check_irr(exchange, ordered, ordered_irr)
-    if problems or exchange is None:
-        raise ValidationFailed(problems)
-    return Repository(exchange, ordered, ordered_irr)
-
-
-def load(root: Path) -> Repository:
-    """Load and check the repository in directory `root`."""
-    return load_files(read_tree(root))
+    return peers, irr, unread
 
 
 def _cached(
@@ -250,11 +261,17 @@ def _located_errors(
         ):
             continue  # pydantic also counts the invalid items as missing; say it once
         hint = ""
+        if kind == "missing":
+            hint = _missing_hint(model, loc)
         if kind == "extra_forbidden":
             allowed = _allowed_keys(model, loc[:-1])
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
-        problems.append(document.problem(loc, error_message(error), hint))
+        entry = (error.get("ctx") or {}).get("entry")
+        if isinstance(entry, int):
+            problems.append(document.entry_problem(loc, entry, error_message(error), hint))
+        else:
+            problems.append(document.problem(loc, error_message(error), hint))
     return problems
 
 
@@ -289,18 +306,30 @@ def _data_loc(data: object, loc: Loc) -> Loc:
 
 def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
     """The keys allowed at `loc` inside `model`, for a 'did you mean' hint."""
+    inner = _model_at(model, loc)
+    return sorted(inner.model_fields) if inner else []
+
+
+def _missing_hint(model: type[BaseModel], loc: Loc) -> str:
+    """What a required key that is missing is for (its description, where it has one)."""
+    if not loc or isinstance(loc[-1], int):
+        return ""
+    parent = _model_at(model, loc[:-1])
+    field = parent.model_fields.get(str(loc[-1])) if parent else None
+    return field.description or "" if field else ""
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
     current: type[BaseModel] = model
     for part in loc:
         if isinstance(part, int):
             continue
         field = current.model_fields.get(part)
-        if field is None:
-            return []
-        inner = _model_in(field.annotation)
+        inner = _model_in(field.annotation) if field else None
         if inner is None:
-            return []
+            return None
         current = inner
-    return sorted(current.model_fields)
+    return current
 
 
 def _model_in(annotation: object) -> type[BaseModel] | None:

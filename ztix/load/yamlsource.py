@@ -55,11 +55,18 @@ class YamlDocument:
     """The data of one YAML file and the (line, col) of every key and list item in it."""
 
     def __init__(
-        self, path: str, data: Any, positions: Positions, failed: frozenset[Loc] = frozenset()
+        self,
+        path: str,
+        data: Any,
+        positions: Positions,
+        failed: frozenset[Loc] = frozenset(),
+        blocks: Positions | None = None,
     ) -> None:
         self.path = path
         self.data = data
         self.positions = positions
+        # Literal block scalars (`key: |`, one entry per line): where their first line is.
+        self.blocks = blocks or {}
         # Where the reader already reported a value it could not read (so validation, which
         # sees None there, does not report it a second time).
         self.failed = failed
@@ -76,6 +83,15 @@ class YamlDocument:
         """A Problem located at `loc` in this file."""
         line, col = self.where(loc)
         return Problem(self.path, line, col, format_loc(loc), message, hint)
+
+    def entry_problem(self, loc: Loc, entry: int, message: str, hint: str = "") -> Problem:
+        """A Problem at line `entry` (1-based) of the block scalar at `loc` (its key's line
+        when the value is not a block)."""
+        first = self.blocks.get(loc)
+        if first is None:
+            return self.problem(loc, message, hint)
+        line, col = first
+        return Problem(self.path, line + entry - 1, col, format_loc(loc), message, hint)
 
 
 def format_loc(loc: Loc) -> str:
@@ -117,7 +133,8 @@ def parse_yaml(path: str, text: str) -> tuple[YamlDocument | None, list[Problem]
         reader.loader.dispose()
     if data is _EMPTY:
         return None, [Problem(path, 1, 1, "", "the file is empty", "see the README for an example")]
-    return YamlDocument(path, data, reader.positions, frozenset(reader.failed)), reader.problems
+    document = YamlDocument(path, data, reader.positions, frozenset(reader.failed), reader.blocks)
+    return document, reader.problems
 
 
 def _reader_problem(path: str, text: str) -> Problem:
@@ -146,6 +163,8 @@ class _Reader:
         self.path = path
         self.loader = _Loader(text)
         self.positions: Positions = {}
+        self.blocks: Positions = {}
+        self.text = text
         self.problems: list[Problem] = []
         self.failed: set[Loc] = set()
         self.anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, values it expands to)
@@ -233,6 +252,8 @@ class _Reader:
         if cls is yaml.ScalarEvent:
             value: Any = self._scalar(event, loc)  # type: ignore[arg-type]
             count = 1
+            if event.style == "|" and event.start_mark is not None:  # type: ignore[attr-defined]
+                self._block(event.start_mark.line + 1, loc)
         elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             if depth >= MAX_DEPTH:
                 raise self._stop(event, loc, f"nested more than {MAX_DEPTH} levels deep (limit)")
@@ -246,6 +267,18 @@ class _Reader:
         if anchor is not None:
             self.anchors[anchor] = (value, count)
         return value, count
+
+    def _block(self, indicator: int, loc: Loc) -> None:
+        """Record where the content of a literal block scalar starts (the line after the `|`
+        on line `indicator`, 1-based) and its indentation."""
+        start = 0
+        for _ in range(indicator):
+            start = self.text.find("\n", start) + 1
+            if start == 0:
+                return
+        end = self.text.find("\n", start)
+        line = self.text[start : end if end >= 0 else len(self.text)]
+        self.blocks[loc] = (indicator + 1, len(line) - len(line.lstrip(" ")) + 1)
 
     def _alias(self, event: yaml.AliasEvent, loc: Loc) -> tuple[Any, int]:
         self.aliases += 1

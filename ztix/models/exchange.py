@@ -35,6 +35,7 @@ from ztix.models.fields import (
 )
 from ztix.models.irr import Irr
 from ztix.models.ixf import IxfExport
+from ztix.models.special import DOCUMENTATION_V4, DOCUMENTATION_V6
 
 N = TypeVar("N", ipaddress.IPv4Network, ipaddress.IPv6Network)
 # Networks that sell transit to everyone and buy it from no one: a path through one of them that a
@@ -66,6 +67,22 @@ def _check_lan(network: N) -> N:
     return network
 
 
+def _check_sentinel(network: N) -> N:
+    space = [
+        ipaddress.ip_network(doc)
+        for doc in (DOCUMENTATION_V4 if network.version == 4 else DOCUMENTATION_V6)
+    ]
+    if not any(network.subnet_of(doc) for doc in space):  # type: ignore[arg-type]
+        where = ", ".join(str(doc) for doc in space)
+        raise ValueError(
+            f"{network} is not documentation space ({where}, RFC 5737 / RFC 3849): a sentinel "
+            "ROA anywhere else makes real routes of other origins RPKI-invalid"
+        )
+    return network
+
+
+SentinelNet4 = Annotated[Net4, AfterValidator(_check_sentinel)]
+SentinelNet6 = Annotated[Net6, AfterValidator(_check_sentinel)]
 LanNet4 = Annotated[Net4, AfterValidator(_check_lan)]
 LanNet6 = Annotated[Net6, AfterValidator(_check_lan)]
 
@@ -177,8 +194,10 @@ class Sentinel(Strict):
     """A ROA that only a cache with its data loaded serves (the operator adds it with SLURM)."""
 
     # RFC 5737 / RFC 3849 documentation space: no real route is ever valid or announced there.
-    ipv4: Net4 = ipaddress.IPv4Network("192.0.2.0/24")
-    ipv6: Net6 = ipaddress.IPv6Network("2001:db8::/32")
+    # Anywhere else the SLURM assertion would make every covered route of another origin
+    # RPKI-invalid at every route server that loads it.
+    ipv4: SentinelNet4 = ipaddress.IPv4Network("192.0.2.0/24")
+    ipv6: SentinelNet6 = ipaddress.IPv6Network("2001:db8::/32")
     asn: ASN | None = Field(default=None, description="its origin; default the route servers' ASN")
 
 
@@ -190,8 +209,11 @@ class Rpki(Strict):
         default="reject", description="reject RPKI-invalid routes, or only tag them"
     )
     # RTR timers in seconds, BIRD's `retry/refresh/expire keep` (BIRD's ranges). A short retry
-    # bounds how long after a cache comes back the route servers load its data.
-    retry: Annotated[Int, Field(ge=1, le=7200)] = 5
+    # bounds how long after a cache comes back the route servers load its data: BIRD 2.0.x
+    # retries with its old session until the cache's Corrupt Data error reaches it, and a cache
+    # that closes the connection right after that error (stayrtr) makes that take several
+    # tries (bench_recovery: retry 1 s, median 4 s; retry 5 s, 22-47 s).
+    retry: Annotated[Int, Field(ge=1, le=7200)] = 1
     refresh: Annotated[Int, Field(ge=1, le=86400)] = 300
     expire: Annotated[Int, Field(ge=600, le=172800)] = 7200
     until_loaded: Literal["hold", "accept"] = Field(
@@ -219,11 +241,30 @@ class Sessions(Strict):
     role: Flag = Field(
         default=True, description="announce the BGP role rs_server (RFC 9234, BIRD 2.0.11+)"
     )
+    # How soon a session comes back after a failure (README "Sessions and liveness"): BIRD's
+    # defaults (connect delay 5 s, connect retry 120 s, error wait 60-300 s) kept a member whose
+    # node came back down for about a minute.
+    connect_delay_time: Annotated[Int, Field(ge=1, le=300)] = Field(
+        default=1, description="seconds from a session's start to its first connection attempt"
+    )
+    connect_retry_time: Annotated[Int, Field(ge=1, le=65535)] = Field(
+        default=5, description="seconds between connection attempts to a member that is away"
+    )
+    error_wait_time: tuple[
+        Annotated[Int, Field(ge=1, le=86400)], Annotated[Int, Field(ge=1, le=86400)]
+    ] = Field(
+        default=(5, 60),
+        description="[first, most]: seconds after an error before the session restarts, "
+        "doubling on repeated errors (not with policy.max_prefix_action: restart, whose wait "
+        "applies instead)",
+    )
 
     @model_validator(mode="after")
     def _keepalive(self) -> Sessions:
         if self.keepalive_time * 3 > self.hold_time:
             raise ValueError("keepalive_time must be at most a third of hold_time (RFC 4271 10)")
+        if self.error_wait_time[0] > self.error_wait_time[1]:
+            raise ValueError("error_wait_time: the first wait is longer than the longest")
         return self
 
 
@@ -311,9 +352,15 @@ class Exchange(Strict):
     rpki: Rpki
     bgp: Sessions = Sessions()
     policy: Policy = Policy()
-    irr: Irr | None = Field(
-        default=None, description="filter members by their IRR registrations (irr/ files)"
+    irr: Irr = Field(
+        description="IRR filtering, a decision every exchange makes: servers and sources to "
+        "filter members by their registrations (irr/ files), or enabled: false with a reason"
     )
     ixf: IxfExport = Field(
         default=IxfExport(), description="identifiers and contacts for the IX-F member export"
     )
+
+    @property
+    def irr_filter(self) -> Irr | None:
+        """The IRR settings when members are filtered by their registrations, else None."""
+        return self.irr if self.irr.enabled else None

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ztix.models.base import Strict
-from ztix.models.fields import ASN, Flag, Host, Int, Limit, Port
+from ztix.models.fields import ASN, Flag, Host, Int, Limit, Port, Text
 from ztix.models.irrfields import IrrName, IrrSource, Origins, Prefixes4, Prefixes6, Timestamp
 
 
@@ -24,11 +24,25 @@ class IrrServer(Strict):
 
 
 class Irr(Strict):
-    """Filter each member by what its AS-SET (or ASN) registers in the IRR."""
+    """Filter each member by what its AS-SET (or ASN) registers in the IRR.
 
-    servers: tuple[IrrServer, ...] = Field(min_length=1, max_length=8)
+    Every exchange decides: `ix.yaml` has this section with servers and sources, or says
+    `enabled: false` with the reason. Without it a member can announce another member's space
+    with a forged path ending in the victim's ASN, and RPKI calls that valid (MANRS for IXPs,
+    action 1: prefix filtering on every route-server session).
+    """
+
+    enabled: Flag = Field(
+        default=True,
+        description="false turns IRR filtering off: member routes are then checked by RPKI "
+        "only, and `reason` says why",
+    )
+    reason: Text | None = Field(
+        default=None, description="why IRR filtering is off (required with enabled: false)"
+    )
+    servers: tuple[IrrServer, ...] = Field(default=(), max_length=8)
     sources: tuple[IrrSource, ...] = Field(
-        min_length=1,
+        default=(),
         max_length=32,
         description="IRR databases in order of preference (bgpq4 -S): for each set name the "
         "first source that has it wins, e.g. [RIPE, ARIN, APNIC, AFRINIC, LACNIC, RADB]",
@@ -70,6 +84,21 @@ class Irr(Strict):
     jobs: Annotated[Int, Field(ge=1, le=64)] = Field(
         default=8, description="bgpq4 runs at once (public IRR servers limit connections)"
     )
+
+    @model_validator(mode="after")
+    def _decided(self) -> Irr:
+        if self.enabled:
+            missing = [name for name in ("servers", "sources") if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    f"IRR filtering needs {' and '.join(missing)} (or enabled: false with a "
+                    "reason, to check member routes by RPKI only)"
+                )
+            if self.reason is not None:
+                raise ValueError("reason is for enabled: false; IRR filtering is on here")
+        elif self.reason is None:
+            raise ValueError("say why IRR filtering is off: enabled: false needs a reason")
+        return self
 
 
 class IrrData(Strict):

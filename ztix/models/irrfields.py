@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from ztix.models.fields import is_as_set
 
@@ -23,7 +24,17 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _V4 = re.compile(rf"({_OCTET})\.({_OCTET})\.({_OCTET})\.({_OCTET})/(3[0-2]|[12]?[0-9])")
 _ASN_LINE = re.compile(r"[1-9][0-9]{0,9}")
 _SOURCE = re.compile(r"[A-Z][A-Z0-9-]{0,31}")
+# A route object for the default route registers everything: as a member's IRR data it would
+# switch the IRR prefix check off for that member.
+_DEFAULT_ROUTE = "a default route: it would let the member announce any prefix"
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+def entry_error(number: int, message: str) -> PydanticCustomError:
+    """A problem with entry `number` (1-based) of a list: the loader points at its line."""
+    return PydanticCustomError(
+        "irr_entry", "entry {entry} {text}", {"entry": number, "text": message}
+    )
 
 
 def _lines(value: Any) -> list[str]:
@@ -37,6 +48,8 @@ def _v4_key(text: str) -> tuple[int, int]:
     if match is None:
         raise ValueError("not an IPv4 prefix in canonical form")
     a, b, c, d, length = (int(g) for g in match.groups())
+    if length == 0:
+        raise ValueError(_DEFAULT_ROUTE)
     address = (a << 24) | (b << 16) | (c << 8) | d
     if address & ((1 << (32 - length)) - 1):
         raise ValueError(f"host bits set (the prefix is {ipaddress.ip_network(text, False)})")
@@ -50,6 +63,8 @@ def _v6_key(text: str) -> tuple[int, int]:
         raise ValueError("not an IPv6 prefix in canonical form") from None
     if "%" in text:
         raise ValueError("not an IPv6 prefix in canonical form (a zone id is not allowed)")
+    if network.prefixlen == 0:
+        raise ValueError(_DEFAULT_ROUTE)
     if int(ipaddress.IPv6Address(text.partition("/")[0])) != int(network.network_address):
         raise ValueError(f"host bits set (the prefix is {network})")
     if network.compressed != text:
@@ -74,12 +89,13 @@ def _sorted_list(key: Callable[[str], tuple[int, int]], what: str) -> Callable[[
             try:
                 current = key(line)
             except ValueError as exc:
-                raise ValueError(f"entry {number} {line!r}: {exc}") from None
+                raise entry_error(number, f"{line!r}: {exc}") from None
             if previous is not None and current <= previous:
                 order = "repeated" if current == previous else "out of order"
-                raise ValueError(
-                    f"entry {number} {line!r} is {order} ({what} are sorted, once each: run "
-                    "`ztix irr refresh` rather than editing this file)"
+                raise entry_error(
+                    number,
+                    f"{line!r} is {order} ({what} are sorted, once each: run `ztix irr "
+                    "refresh` rather than editing this file)",
                 )
             previous = current
         return tuple(lines)

@@ -20,6 +20,10 @@ DOCUMENTATION_ASN_RANGES = ((64496, 64511), (65536, 65551))
 # RFC 6996: private use.
 PRIVATE_ASN_RANGES = ((64512, 65534), (4200000000, 4294967294))
 
+# Documentation prefixes, never routed: RFC 5737 (TEST-NET-1/2/3) and RFC 3849.
+DOCUMENTATION_V4 = ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+DOCUMENTATION_V6 = ("2001:db8::/32",)
+
 # RFC 6890 special-purpose IPv4 blocks, RFC 5737 documentation, multicast (RFC 5771), reserved.
 BOGONS_V4 = (
     "0.0.0.0/8+",

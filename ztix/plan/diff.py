@@ -18,6 +18,7 @@ from ztix.bird.text import bgp_sessions, blocks, protocol_blocks
 from ztix.load.loader import Repository
 from ztix.models import Peer
 from ztix.plan.irr import IrrChange, irr_changes
+from ztix.plan.safety import safety_notes
 from ztix.plan.zerotier import (
     MemberChange,
     desired_members,
@@ -98,6 +99,8 @@ class Plan:
     templates: tuple[TemplateChange, ...] = ()
     template_origins: tuple[str, str] = ("", "")  # (base, head) origin of the BIRD templates
     irr: tuple[IrrChange, ...] = ()
+    # What the head revision's settings let through (ztix.plan.safety), shown with every plan.
+    safety: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -113,6 +116,7 @@ class Plan:
         """A JSON-serialisable form."""
         return {
             "base": self.base,
+            "safety": list(self.safety),
             "peers": [asdict(p) for p in self.peers],
             "irr": [asdict(c) for c in self.irr],
             "zerotier": {
@@ -280,4 +284,5 @@ def plan(
         templates=template_changes(base_templates, head_templates),
         template_origins=origins,
         irr=irr_changes(base, head),
+        safety=tuple(safety_notes(head.exchange.model)),
     )

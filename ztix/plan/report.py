@@ -127,6 +127,7 @@ def plan_text(plan: Plan) -> str:
         f"  templates:     {counts['templates']}",
         f"  irr data:      {counts['irr']}",
     ]
+    lines += [f"  warning: {note}" for note in plan.safety]
     for p in plan.peers:
         fields = f" ({', '.join(p.fields)})" if p.fields else ""
         lines.append(f"  {p.action:<10} AS{p.asn} {p.name}{fields}")

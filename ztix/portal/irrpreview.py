@@ -32,7 +32,7 @@ class IrrPreview:
 
 def meaning(exchange: Exchange, data: IrrData | None) -> str:
     """What the route servers will do with this member's routes, in words."""
-    irr = exchange.irr
+    irr = exchange.irr_filter
     assert irr is not None
     roa = (
         " A route that is RPKI valid for one of your registered origins passes too."
@@ -71,14 +71,17 @@ class IrrPreviews:
     async def _expand(
         self, exchange: Exchange, asn: int, names: tuple[str, ...], previous: IrrData | None
     ) -> IrrPreview:
-        settings = exchange.irr
+        settings = exchange.irr_filter
         assert settings is not None
         policy = exchange.policy
         special = policy.allow_documentation_asns or policy.allow_private_asns
         resolver = self.factory(settings, special, self.timeout)
         now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            data = await expand(resolver, asn, names, settings.sources, now)
+            shortest = (policy.ipv4.min_length, policy.ipv6.min_length)
+            data = (
+                await expand(resolver, asn, names, settings.sources, now, shortest=shortest)
+            ).data
         except IrrError as exc:
             return IrrPreview(
                 names,

@@ -62,6 +62,10 @@ def connect_info(
         "families": sorted({s.family for s in sessions}),
         "hold": peer.bgp.hold_time or exchange.bgp.hold_time,
         "keepalive": peer.bgp.keepalive_time or exchange.bgp.keepalive_time,
+        # Back within seconds after an outage, as the route servers are (README "Sessions").
+        "connect_delay": exchange.bgp.connect_delay_time,
+        "connect_retry": exchange.bgp.connect_retry_time,
+        "error_wait": exchange.bgp.error_wait_time,
         "role": exchange.bgp.role,
     }
     snippets = {name: env.get_template(path).render(values) for name, path in SNIPPETS.items()}

@@ -58,9 +58,17 @@ def irr_context(
     exchange: Exchange, peers: Sequence[Peer], irr: Mapping[int, IrrData]
 ) -> dict[str, Any] | None:
     """The templates' `irr` value: the settings and every member's sets (None: no IRR)."""
-    settings = exchange.irr
+    settings = exchange.irr_filter
     if settings is None:
         return None
+    # More-specifics up to the policy's max length (longer routes are rejected before the IRR
+    # check); with BLACKHOLEs propagated, up to /32 and /128, for the blackhole ownership check.
+    policy = exchange.policy
+    longest = (
+        (32, 128)
+        if policy.blackhole == "propagate"
+        else (policy.ipv4.max_length, policy.ipv6.max_length)
+    )
     members = []
     for peer in sorted(peers, key=lambda p: p.asn):
         data = irr.get(peer.asn)
@@ -71,8 +79,8 @@ def irr_context(
             IrrMember(
                 asn=peer.asn,
                 known=True,
-                v4=_prefix_set(data.ipv4, exchange.policy.ipv4.max_length, settings.more_specifics),
-                v6=_prefix_set(data.ipv6, exchange.policy.ipv6.max_length, settings.more_specifics),
+                v4=_prefix_set(data.ipv4, longest[0], settings.more_specifics),
+                v6=_prefix_set(data.ipv6, longest[1], settings.more_specifics),
                 origins=SetText(_wrap(list(data.origins))),
             )
         )
@@ -82,5 +90,6 @@ def irr_context(
         "rpki_objects": settings.rpki_as_route_objects,
         "without_data_reject": settings.without_data == "reject",
         "more_specifics": settings.more_specifics,
+        "longest": longest,
         "members": members,
     }

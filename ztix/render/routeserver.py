@@ -197,6 +197,9 @@ def render_route_server(
             "keepalive_time": bgp.keepalive_time,
             "bfd": bgp.bfd,
             "role": bgp.role,
+            "connect_delay_time": bgp.connect_delay_time,
+            "connect_retry_time": bgp.connect_retry_time,
+            "error_wait_time": bgp.error_wait_time,
         },
         "bfd_used": bgp.bfd or any(s.bfd for s in own),
         "limit": {

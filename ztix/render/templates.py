@@ -32,7 +32,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "bird": ("bird/", "bird/bird.conf.j2"),
     "plan": ("plan.md.j2", "plan.md.j2"),
     "portal": ("portal/", "portal/base.html"),
-    "init": ("init/", "init/ix.yaml.j2"),
+    "init": ("init/", "init/README.md.j2"),
 }
 # Bounds for templates read from a repository (reviewed code, but CI reads it before review).
 MAX_TEMPLATE_BYTES = 256 * 1024
