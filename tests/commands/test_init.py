@@ -228,3 +228,25 @@ def test_odd_targets_are_refused_without_a_traceback(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "Traceback" not in err
+
+
+def test_the_new_exchange_renders_a_safe_config_bird_accepts(tmp_path: Path) -> None:
+    """What `ztix init` writes filters by the IRR, rejects AS_SETs and BLACKHOLEs, and holds
+    routes until RPKI has loaded, with no edit (the hijack lab runs it against attacks)."""
+    from tests.birdtools import assert_bird_accepts  # noqa: PLC0415
+    from ztix.render.routeserver import repository_configs  # noqa: PLC0415
+
+    assert main(flags(tmp_path)) == 0
+    configs = repository_configs(load(tmp_path / "ix"))
+    for text in configs.values():
+        for wanted in (
+            "rs_reject(16)",  # AS_SET
+            "rs_reject(12)",  # BLACKHOLE rejected
+            "return rs_reject(13)",  # IRR origin
+            "return rs_reject(14)",  # IRR prefix
+            "RPKI_SENTINEL_V4",  # held until RPKI has loaded
+            "retry keep 1;",
+            "allow as sets on;",
+        ):
+            assert wanted in text, wanted
+        assert_bird_accepts(text)
