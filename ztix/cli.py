@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ztix import __version__
-from ztix.errors import EXIT_INVALID, ValidationFailed, ZtixError
+from ztix.errors import EXIT_INTERNAL, EXIT_INVALID, ValidationFailed, ZtixError
 
 FORGES = ("github", "gitlab", "forgejo")
 
@@ -27,8 +28,17 @@ def _asn(value: str) -> int:
     return int(text)
 
 
+def _path(value: str) -> Path:
+    """A path argument: not empty, no control characters (a NUL or newline is never meant)."""
+    if not value:
+        raise argparse.ArgumentTypeError("an empty path")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise argparse.ArgumentTypeError(f"{value!r} holds a control character")
+    return Path(value)
+
+
 def _repo(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repo", type=Path, default=Path("."), help="peering repository (default: .)")
+    p.add_argument("--repo", type=_path, default=Path("."), help="peering repository (default: .)")
 
 
 def _command(p: argparse.ArgumentParser, target: str) -> None:
@@ -87,7 +97,7 @@ def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "ixf", help="the IX-F member export (Euro-IX JSON 1.0) of the active members"
     )
     _repo(q)
-    q.add_argument("--out", type=Path, help="write it to this file (default: stdout)")
+    q.add_argument("--out", type=_path, help="write it to this file (default: stdout)")
     q.add_argument(
         "--timestamp",
         help="RFC 3339 UTC time to state (default: the commit time of the checked-out commit)",
@@ -109,14 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("render", help="write each route server's BIRD config")
     _repo(p)
-    p.add_argument("--out", type=Path, required=True, help="directory for <rs>/bird.conf")
+    p.add_argument("--out", type=_path, required=True, help="directory for <rs>/bird.conf")
     _command(p, "files:render")
 
     p = sub.add_parser("plan", help="what a change does: against --base REF, or --live")
     _repo(p)
     p.add_argument("--base", help="git revision to compare with (e.g. origin/main)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    p.add_argument("--diff-out", type=Path, help="also write the whole config diff to this file")
+    p.add_argument("--diff-out", type=_path, help="also write the whole config diff to this file")
     p.add_argument(
         "--live",
         action="store_true",
@@ -131,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     _repo(p)
     p.add_argument("--dry-run", action="store_true", help="change nothing; say what would change")
     p.add_argument("--only", choices=("zerotier", "routeservers"))
-    p.add_argument("--report", type=Path, help="write the JSON report to this file")
+    p.add_argument("--report", type=_path, help="write the JSON report to this file")
     _command(p, "apply:run")
 
     p = sub.add_parser("zerotier", help="reconcile the ZeroTier network with the files")
@@ -167,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     _command(p, "serve:portal")
 
     p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
-    p.add_argument("--out", type=Path, help="write <kind>.schema.json files into this directory")
+    p.add_argument("--out", type=_path, help="write <kind>.schema.json files into this directory")
     _command(p, "files:schema")
 
     _init_parser(sub)
@@ -176,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", help="create a new, data-only peering repository")
-    p.add_argument("dir", type=Path, help="directory to create (must not exist or be empty)")
+    p.add_argument("dir", type=_path, help="directory to create (must not exist or be empty)")
     p.add_argument("--name", help="exchange name")
     p.add_argument("--asn", type=int, help="the route servers' ASN")
     p.add_argument("--ipv4", help="peering LAN IPv4 prefix, e.g. 10.99.0.0/24")
@@ -238,6 +248,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the one safety net: a bug, said in one line, not a traceback
+        if os.environ.get("ZTIX_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0][:200] if str(exc) else ""
+        print(f"internal error: {type(exc).__name__}: {first}", file=sys.stderr)
+        print(
+            "hint: this is a bug in ztix, not in your files; run again with ZTIX_DEBUG=1 for "
+            "the traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_DRIFT = 4
 EXIT_UNKNOWN = 5
+# sysexits.h EX_SOFTWARE: an unexpected exception, a bug (the CLI's one safety net).
+EXIT_INTERNAL = 70
 
 
 @dataclass(frozen=True, order=True)

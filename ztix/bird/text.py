@@ -13,6 +13,54 @@ from typing import Literal
 
 # A top-level `protocol` or `template` block: kind, type, name, optional `from` template.
 BLOCK = re.compile(r"^((protocol|template) \S+ (\S+)(?: from (\S+))?.*?^})", re.M | re.S)
+# A set constant: `define NAME = [ a, b, ... ];` on one line or many (IRR sets run to 200,000).
+SET_DEFINE = re.compile(r"^define (\w+) = \[(.*?)\];\n?", re.M | re.S)
+# The commas between a set's elements, not those inside a length range like {16,24}.
+_ELEMENTS = re.compile(r",(?![^{}]*\})")
+
+
+@dataclass(frozen=True)
+class ConfigParts:
+    """A rendered config in the parts a plan compares: blocks as text, set constants as their
+    elements (compared as sets, so a plan costs what the change does), the rest as text."""
+
+    blocks: dict[str, str]  # "protocol NAME" / "template NAME" -> block text
+    parents: dict[str, str]  # protocol or template name -> the template it is `from`
+    sets: dict[str, tuple[str, ...]]  # define NAME -> its elements, in order
+    rest: str  # everything else, in order, without the blank lines between blocks
+    bgp: frozenset[str]  # names of the `protocol bgp` blocks
+
+
+def parts(config: str) -> ConfigParts:
+    """Split a config into its parts (one pass over the blocks, one over the set constants)."""
+    found: dict[str, str] = {}
+    parents: dict[str, str] = {}
+    bgp = set()
+    rest: list[str] = []
+    end = 0
+    for match in BLOCK.finditer(config):
+        rest.append(config[end : match.start()])
+        block, kind, name, parent = match.groups()
+        found[f"{kind} {name}"] = block
+        if parent:
+            parents[name] = parent
+        if block.startswith("protocol bgp "):
+            bgp.add(name)
+        end = match.end()
+    rest.append(config[end:])
+    # The blank lines between blocks are not content: adding a block must not show as a diff
+    # of the text around it.
+    outside = "".join(chunk for chunk in rest if chunk.strip())
+    sets: dict[str, tuple[str, ...]] = {}
+    kept: list[str] = []
+    end = 0
+    for match in SET_DEFINE.finditer(outside):
+        kept.append(outside[end : match.start()])
+        body = match.group(2)
+        sets[match.group(1)] = tuple(e.strip() for e in _ELEMENTS.split(body) if e.strip())
+        end = match.end()
+    kept.append(outside[end:])
+    return ConfigParts(found, parents, sets, "".join(kept), frozenset(bgp))
 
 
 def blocks(config: str) -> tuple[dict[str, str], str]:
@@ -29,37 +77,38 @@ def blocks(config: str) -> tuple[dict[str, str], str]:
         found[f"{match.group(2)} {match.group(3)}"] = match.group(1)
         end = match.end()
     rest.append(config[end:])
-    # The blank lines between blocks are not content: adding a block must not show as a diff
-    # of the text around it.
     return found, "".join(chunk for chunk in rest if chunk.strip())
 
 
-def protocol_blocks(config: str) -> dict[str, str]:
+def session_texts(config: ConfigParts) -> dict[str, str]:
     """Protocol name -> its block plus the blocks of the templates it inherits from.
 
     Two configs give a protocol the same text here exactly when nothing that BIRD would apply to
     that session changed in its own block or its templates (shared filter functions are not
     part of it: BIRD reloads filters without resetting sessions).
     """
-    templates: dict[str, tuple[str, str]] = {}
-    protocols: dict[str, tuple[str, str]] = {}
-    for block, kind, name, parent in BLOCK.findall(config):
-        (templates if kind == "template" else protocols)[name] = (block, parent)
     out = {}
-    for name, (block, first) in protocols.items():
-        text, seen, parent = block, set(), first
-        while parent and parent in templates and parent not in seen:
+    for key, block in config.blocks.items():
+        kind, name = key.split(" ", 1)
+        if kind != "protocol":
+            continue
+        text, seen, parent = block, set(), config.parents.get(name)
+        while parent and f"template {parent}" in config.blocks and parent not in seen:
             seen.add(parent)
-            parent_block, parent = templates[parent]
-            text += "\n" + parent_block
+            text += "\n" + config.blocks[f"template {parent}"]
+            parent = config.parents.get(parent)
         out[name] = text
     return out
 
 
+def protocol_blocks(config: str) -> dict[str, str]:
+    """`session_texts` of a config's text."""
+    return session_texts(parts(config))
+
+
 def bgp_sessions(config: str) -> set[str]:
     """Names of the `protocol bgp` blocks of a config."""
-    found = BLOCK.findall(config)
-    return {name for block, _, name, _ in found if block.startswith("protocol bgp ")}
+    return set(parts(config).bgp)
 
 
 def established(show_protocols: str) -> set[str]:

@@ -9,6 +9,7 @@ import os
 import sys
 
 from ztix.adapters.build import build_deployer, build_zerotier, settings
+from ztix.commands.output import write_file
 from ztix.errors import EXIT_OK, EXIT_PARTIAL
 from ztix.settings.env import Settings
 
@@ -51,7 +52,8 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
         if provider is not None:
             await provider.aclose()
     if args.report:
-        args.report.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+        text = json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n"
+        write_file(args.report, text, "--report")
         print(f"report: {args.report}")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:

@@ -6,6 +6,7 @@ import argparse
 import datetime
 import sys
 
+from ztix.commands.output import write_file
 from ztix.errors import EXIT_OK, SettingsError
 
 
@@ -17,7 +18,11 @@ def _timestamp(value: str) -> str:
         raise SettingsError(f"--timestamp {value!r}: not an RFC 3339 time") from None
     if when.tzinfo is None:
         raise SettingsError(f"--timestamp {value!r}: give the zone (e.g. Z for UTC)")
-    return when.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        utc = when.astimezone(datetime.UTC)
+    except OverflowError:  # year 1 or 9999 moved across midnight by its zone
+        raise SettingsError(f"--timestamp {value!r}: out of the range of UTC times") from None
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def ixf(args: argparse.Namespace) -> int:
@@ -37,6 +42,6 @@ def ixf(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.write_text(text, encoding="utf-8")
+        write_file(args.out, text, "--out")
         print(f"wrote {args.out} ({text.count(chr(10))} lines)", file=sys.stderr)
     return EXIT_OK

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ztix.errors import EXIT_OK
+from ztix.commands.output import output_dir, write_file
+from ztix.errors import EXIT_OK, SettingsError
 from ztix.load.loader import Repository, load
 
 
@@ -37,14 +38,16 @@ def render(args: argparse.Namespace) -> int:
     from ztix.render.routeserver import repository_configs  # noqa: PLC0415
     from ztix.render.templates import from_directory  # noqa: PLC0415
 
+    if args.out.exists() and not args.out.is_dir():
+        raise SettingsError(f"--out {args.out}: is a file, not a directory")
     repo = load(args.repo)
     templates = from_directory(args.repo)
     print(f"templates: {templates.describe()}", file=sys.stderr)
     configs = repository_configs(repo, templates)
+    out = output_dir(args.out, "--out")
     for name, text in configs.items():
-        target = args.out / name / "bird.conf"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        target = output_dir(out / name, "--out") / "bird.conf"
+        write_file(target, text, "--out")
         print(f"wrote {target} ({text.count(chr(10))} lines)")
     return EXIT_OK
 
@@ -57,8 +60,8 @@ def schema(args: argparse.Namespace) -> int:
     if args.out is None:
         print(dump({name.removesuffix(".schema.json"): s for name, s in schemas.items()}), end="")
         return EXIT_OK
-    args.out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out, "--out")
     for name in SCHEMA_FILES:
-        (args.out / name).write_text(dump(schemas[name]), encoding="utf-8")
-        print(f"wrote {args.out / name}")
+        write_file(out / name, dump(schemas[name]), "--out")
+        print(f"wrote {out / name}")
     return EXIT_OK

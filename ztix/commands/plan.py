@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ztix.adapters.build import build_deployer, build_zerotier, settings
+from ztix.commands.output import write_file
 from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
 from ztix.settings.env import Settings
 
@@ -61,7 +62,7 @@ def _plan_base(args: argparse.Namespace) -> int:
 
     planned, head_templates = revision_plan(args.repo, args.base)
     if args.diff_out:
-        args.diff_out.write_text(planned.diff, encoding="utf-8")
+        write_file(args.diff_out, planned.diff, "--diff-out")
     if args.format == "json":
         print(json.dumps(planned.to_json(), indent=2, sort_keys=True))
     elif args.format == "markdown":

@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import git
+from git.objects.fun import tree_entries_from_data
 
 from ztix.errors import TemplateError, ZtixError
 from ztix.load.tree import (
@@ -28,13 +29,21 @@ class GitError(ZtixError):
 
 
 def commit_at(root: Path, ref: str) -> tuple[git.Commit, str]:
-    """The commit `ref` names, and the path of `root` inside its repository ('' or 'sub/')."""
+    """The commit `ref` names, and the path of `root` inside its repository ('' or 'sub/').
+
+    git itself resolves the revision (`rev-parse --verify`), so every form git accepts works
+    (`origin/main`, `HEAD~2`, `main@{1.week.ago}`) and every other is one clear error.
+    """
+    if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
+        raise GitError(f"--base {ref!r}: not a git revision")
     try:
         repo = git.Repo(root, search_parent_directories=True)
-        commit = repo.commit(ref)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise GitError(f"{root} is not inside a git repository") from None
-    except (git.BadName, ValueError):
+    try:
+        sha = repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+        commit = repo.commit(sha)
+    except (git.GitCommandError, git.BadName, ValueError):
         raise GitError(
             f"unknown revision {ref!r}: fetch it first (e.g. git fetch origin main)"
         ) from None
@@ -64,8 +73,27 @@ def _entry(item: git.objects.base.IndexObject, limit: int = READ_LIMIT) -> Entry
     return NotAFile("special file")
 
 
+def _raw_entry(tree: git.Tree, mode: int, binsha: bytes, limit: int) -> Entry:
+    """An entry of a tree listing by its mode alone (a gitlink has no object to read)."""
+    kind = mode & 0o170000
+    if kind == 0o040000:
+        return NotAFile("directory")
+    if kind == 0o160000:  # a gitlink: a commit of another repository
+        return NotAFile("submodule")
+    if mode == _SYMLINK:
+        return NotAFile("symbolic link")
+    if mode in _REGULAR:
+        data: bytes = tree.repo.odb.stream(binsha).read(limit + 1)
+        return data
+    return NotAFile("special file")
+
+
 def tree_files(tree: git.Tree, base: str = "") -> dict[str, Entry]:
-    """`ix.yaml` and every entry directly in `peers/` and `irr/` of a git tree (under `base`)."""
+    """`ix.yaml` and every entry directly in `peers/` and `irr/` of a git tree (under `base`).
+
+    Folders are read from git's own tree listing (name, mode, object id), so an entry of any
+    kind, a submodule's gitlink included, is reported for what it is, never followed.
+    """
     files: dict[str, Entry] = {}
     exchange = _item(tree, f"{base}{EXCHANGE_FILE}")
     if exchange is not None:
@@ -77,9 +105,9 @@ def tree_files(tree: git.Tree, base: str = "") -> dict[str, Entry]:
         if not isinstance(folder, git.Tree):
             files[name] = _entry(folder)
             continue
-        for item in folder:
-            relative = f"{name}/{item.name}"
-            files[relative] = _entry(item, read_limit(relative))
+        for binsha, mode, entry_name in tree_entries_from_data(folder.data_stream.read()):
+            relative = f"{name}/{entry_name}"
+            files[relative] = _raw_entry(folder, mode, binsha, read_limit(relative))
     return files
 
 

@@ -163,6 +163,22 @@ class Bird(Strict):
         description="where BIRD logs: syslog, stderr (journald, containers) or a file path",
     )
 
+    @model_validator(mode="after")
+    def _log_elsewhere(self) -> Bird:
+        # BIRD would append its log to the file it reads its config from, or try to open the
+        # control socket as a log: the next deploy would fail, or the route server's config rot.
+        files = {
+            self.config_path: "the config file",
+            self.control_socket: "the control socket",
+            f"{self.config_path}.ztix-new": "the deploy's upload",
+            f"{self.config_path}.ztix-prev": "the deploy's backup",
+        }
+        if self.log in files:
+            raise ValueError(f"log {self.log} is {files[self.log]}; log to another file")
+        if self.config_path == self.control_socket:
+            raise ValueError("config_path and control_socket are the same path")
+        return self
+
 
 class RouteServer(Strict):
     """One route server: its ZeroTier node, LAN addresses, router id, SSH access and BIRD."""

@@ -8,6 +8,7 @@ the same registrations always give the same bytes.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from collections.abc import Callable
@@ -136,6 +137,12 @@ def _check_name(value: Any) -> Any:
 def _check_timestamp(value: Any) -> Any:
     if not isinstance(value, str) or _TIMESTAMP.fullmatch(value) is None:
         raise ValueError("must be a UTC time like '2026-12-01T06:00:00Z' (quoted)")
+    try:
+        datetime.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a real time (month, day, hour or minute out of range)"
+        ) from None
     return value
 
 

@@ -14,7 +14,7 @@ import difflib
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from ztix.bird.text import bgp_sessions, blocks, protocol_blocks
+from ztix.bird.text import parts, session_texts
 from ztix.load.loader import Repository
 from ztix.models import Peer
 from ztix.plan.irr import IrrChange, irr_changes
@@ -197,30 +197,56 @@ def _unified(before: str, after: str, old_name: str, new_name: str, block: str) 
     return BlockDiff(block, "".join(lines), added, removed)
 
 
+def _set_diff(
+    name: str, old: tuple[str, ...], new: tuple[str, ...], old_file: str, new_file: str
+) -> BlockDiff:
+    """A set constant's change as the elements it loses and gains (linear in its size)."""
+    before, after = set(old), set(new)
+    removed = [e for e in old if e not in after]
+    added = [e for e in new if e not in before]
+    key = f"define {name}"
+    lines = [
+        f"--- {old_file} {key}\n",
+        f"+++ {new_file} {key}\n",
+        f"@@ set: {len(added)} added, {len(removed)} removed @@\n",
+        *(f"-  {e}\n" for e in removed),
+        *(f"+  {e}\n" for e in added),
+    ]
+    return BlockDiff(key, "".join(lines), len(added), len(removed))
+
+
 def config_diff(route_server: str, before: str, after: str, base_name: str) -> ConfigDiff:
-    """The block-by-block diff of one route server's config, and the sessions it touches."""
-    old_blocks, old_rest = blocks(before)
-    new_blocks, new_rest = blocks(after)
+    """The diff of one route server's config by its parts, and the sessions it touches.
+
+    Set constants (members' IRR sets, bogons) are compared as sets: a plan costs what the
+    change does, not what the config holds. Blocks and the rest are unified diffs of text.
+    """
+    old, new = parts(before), parts(after)
     old_file, new_file = f"{base_name}:{route_server}/bird.conf", f"{route_server}/bird.conf"
     diffs = []
-    if old_rest != new_rest:
+    if old.rest != new.rest:
         outside = f"({OUTSIDE})"
         diffs.append(
-            _unified(old_rest, new_rest, f"{old_file} {outside}", f"{new_file} {outside}", OUTSIDE)
+            _unified(old.rest, new.rest, f"{old_file} {outside}", f"{new_file} {outside}", OUTSIDE)
         )
-    order = list(new_blocks) + [key for key in old_blocks if key not in new_blocks]
+    for name in list(new.sets) + [n for n in old.sets if n not in new.sets]:
+        was, now = old.sets.get(name, ()), new.sets.get(name, ())
+        if was != now or (name in old.sets) != (name in new.sets):
+            diffs.append(_set_diff(name, was, now, old_file, new_file))
+    order = list(new.blocks) + [key for key in old.blocks if key not in new.blocks]
     for key in order:
-        old, new = old_blocks.get(key, ""), new_blocks.get(key, "")
-        if old != new:
-            diffs.append(_unified(old, new, f"{old_file} {key}", f"{new_file} {key}", key))
-    old_sessions, new_sessions = bgp_sessions(before), bgp_sessions(after)
-    old_p, new_p = protocol_blocks(before), protocol_blocks(after)
-    reset = sorted(n for n in old_sessions & new_sessions if old_p.get(n) != new_p.get(n))
+        was_text, now_text = old.blocks.get(key, ""), new.blocks.get(key, "")
+        if was_text != now_text:
+            diffs.append(
+                _unified(was_text, now_text, f"{old_file} {key}", f"{new_file} {key}", key)
+            )
+    old_p, new_p = session_texts(old), session_texts(new)
+    reset = sorted(n for n in old.bgp & new.bgp if old_p.get(n) != new_p.get(n))
     return ConfigDiff(
         route_server,
         tuple(diffs),
-        tuple(sorted(new_sessions - old_sessions)),
-        tuple(sorted(old_sessions - new_sessions)),
+        tuple(sorted(new.bgp - old.bgp)),
+        tuple(sorted(old.bgp - new.bgp)),
         tuple(reset),
     )
 

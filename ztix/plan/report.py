@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ztix.plan.diff import BlockDiff, ConfigDiff, Plan
 from ztix.plan.irr import IrrChange
 from ztix.ports.deploy import DeployResult
-from ztix.render.templates import TemplateSet, shipped
+from ztix.render.templates import TemplateSet, render_template, shipped
 
 # A forge comment holds at most 65,536 characters (GitHub); the diffs get this much of it and
 # the rest is in the artifact written by `--diff-out`.
@@ -105,14 +105,15 @@ def plan_markdown(
 ) -> str:
     """The pull-request comment: a summary, then as much of the diff as fits."""
     env = (templates or shipped()).environment()
-    return env.get_template("plan.md.j2").render(
-        plan=plan,
-        counts=plan_counts(plan),
-        diffs=_within_budget(plan, budget),
-        sessions_line=sessions_line,
-        irr_entries=irr_entries,
-        rows=MARKDOWN_ROWS,
-    )
+    context = {
+        "plan": plan,
+        "counts": plan_counts(plan),
+        "diffs": _within_budget(plan, budget),
+        "sessions_line": sessions_line,
+        "irr_entries": irr_entries,
+        "rows": MARKDOWN_ROWS,
+    }
+    return render_template(env, "plan.md.j2", context)
 
 
 def plan_text(plan: Plan) -> str:

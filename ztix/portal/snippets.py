@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ztix.models import Exchange, Peer
-from ztix.render.templates import TemplateSet, shipped
+from ztix.render.templates import TemplateSet, render_template, shipped
 
 SNIPPETS = {"bird": "portal/snippets/bird.conf.j2", "frr": "portal/snippets/frr.conf.j2"}
 
@@ -68,7 +68,7 @@ def connect_info(
         "error_wait": exchange.bgp.error_wait_time,
         "role": exchange.bgp.role,
     }
-    snippets = {name: env.get_template(path).render(values) for name, path in SNIPPETS.items()}
+    snippets = {name: render_template(env, path, values) for name, path in SNIPPETS.items()}
     lan = exchange.peering_lan
     addresses = []
     for connection in peer.connections:

@@ -25,7 +25,7 @@ from ztix.models.special import (
     RESERVED_ASN_RANGES,
 )
 from ztix.render.irr import IrrMember, SetText, irr_context
-from ztix.render.templates import TemplateSet, shipped
+from ztix.render.templates import TemplateSet, render_template, shipped
 
 if TYPE_CHECKING:
     import jinja2
@@ -238,7 +238,7 @@ def render_route_server(
         "peer_count": len(peers),
         "irr": irr_context(exchange, peers, irr or {}),
     }
-    return env.get_template("bird/bird.conf.j2").render(context)
+    return render_template(env, "bird/bird.conf.j2", context)
 
 
 def renderers(

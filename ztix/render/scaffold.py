@@ -16,7 +16,7 @@ from typing import Any
 from ztix import __version__
 from ztix.errors import SettingsError
 from ztix.models.schema import SCHEMA_FILES, dump, json_schemas
-from ztix.render.templates import read_traversable, shipped, shipped_dir
+from ztix.render.templates import read_traversable, render_template, shipped, shipped_dir
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 SCHEMAS_DIR = "schemas"
@@ -289,8 +289,8 @@ def scaffold(answers: Answers) -> dict[str, str]:
     }
     files = {
         "ix.yaml": ix_yaml(exchange_document(answers)),
-        "README.md": env.get_template("init/README.md.j2").render(context),
-        "CODEOWNERS": env.get_template("init/CODEOWNERS.j2").render(context),
+        "README.md": render_template(env, "init/README.md.j2", context),
+        "CODEOWNERS": render_template(env, "init/CODEOWNERS.j2", context),
         "peers/README.md": templates.files["init/peers-README.md"],
         pipeline_path: pipeline_text,
     }

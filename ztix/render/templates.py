@@ -70,7 +70,7 @@ class TemplateSet:
         import jinja2  # noqa: PLC0415  (only commands that render pay for it)
 
         return _sandbox(frozenset(trusted))(
-            loader=jinja2.DictLoader(dict(self.files)),
+            loader=jinja2.FunctionLoader(_source(dict(self.files))),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -78,6 +78,47 @@ class TemplateSet:
             autoescape=autoescape,
             finalize=finalize,
         )
+
+
+def _source(files: dict[str, str]) -> Callable[[str], tuple[str, str, Callable[[], bool]]]:
+    """A Jinja2 loader function over `files` that names each template's file, so an error
+    while rendering is reported at its template file and line."""
+    import jinja2  # noqa: PLC0415
+
+    def load(name: str) -> tuple[str, str, Callable[[], bool]]:
+        if name not in files:
+            raise jinja2.TemplateNotFound(name)
+        return files[name], name, lambda: True
+
+    return load
+
+
+def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render template `name`; any template failure is a TemplateError naming the template
+    file and line (a repository's own templates are reviewed code, but may still be broken)."""
+    import jinja2  # noqa: PLC0415
+
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"templates/{exc.name or name}:{exc.lineno}"
+        raise TemplateError(f"{where}: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(
+            f"{_where(exc, env, name)}: includes {exc.name!r}, which is not in the template set"
+        ) from None
+    except jinja2.TemplateError as exc:  # the sandbox's SecurityError and UndefinedError too
+        raise TemplateError(f"{_where(exc, env, name)}: {exc}") from None
+
+
+def _where(exc: BaseException, env: jinja2.Environment, name: str) -> str:
+    """templates/<file>:<line> of the innermost template frame of a rendering error."""
+    import traceback  # noqa: PLC0415
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2") or frame.filename.endswith((".html", ".md")):
+            return f"templates/{frame.filename}:{frame.lineno}"
+    return f"templates/{name}"
 
 
 def _sandbox(trusted: frozenset[type]) -> type[jinja2.Environment]:

@@ -1,0 +1,187 @@
+"""Benchmark: `ztix plan` with real-sized IRR data (issue 21), whole processes.
+
+An exchange of N members (default 2,000) with IRR filtering on: most members register 1-50
+prefixes, a few 50,000-200,000 (~300k entries in all at 2,000 members). Cases, each a whole
+`ztix plan --base main --format markdown --diff-out FILE` process (wall and CPU time):
+
+- the largest member's 200k-entry set replaced, every other entry changed (interleaved);
+- every member's IRR data changed (one prefix added to each);
+- the growth exponent from 1k to 10k members (one member's set changed), by a log-log fit.
+
+Run: .venv/bin/python -m tests.benchmarks.bench_plan_irr [--members 2000] [--scaling 1000,10000]
+Targets: the 200k replacement <= 2 s; every member changed <= 3 s (2,000 members).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.benchmarks.synth import peer_asn, synthetic_files
+from ztix.irr.files import irr_path, irr_text
+from ztix.models import IrrData
+
+IRR = "irr:\n  servers:\n    - host: 127.0.0.1\n  sources: [BENCH]\n"
+# member index -> IPv4 prefixes (IPv6: a tenth of that)
+LARGE = {1: 200_000, 2: 50_000}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(root), "-c", "user.email=b@x", "-c", "user.name=b", *args],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
+def prefixes(first: int, count: int) -> list[str]:
+    """`count` consecutive IPv4 /24s from /24 number `first` (canonical and sorted)."""
+    return [f"{ipaddress.IPv4Address((first + k) << 8)}/24" for k in range(count)]
+
+
+def prefixes6(first: int, count: int) -> list[str]:
+    return [
+        str(ipaddress.IPv6Network(((0x2A00 << 112) | ((first + k) << 80), 48)))
+        for k in range(count)
+    ]
+
+
+def data(index: int, four: list[str], six: list[str]) -> str:
+    return irr_text(
+        IrrData(
+            asn=peer_asn(index),
+            expanded=(f"AS-MEMBER{index}",),
+            sources=("BENCH",),
+            refreshed="2026-12-01T06:00:00Z",
+            origins=(str(peer_asn(index)),),
+            ipv4=tuple(four),
+            ipv6=tuple(six),
+        )
+    )
+
+
+def exchange(members: int) -> tuple[dict[str, str], dict[int, tuple[int, int, int]]]:
+    """The files, and per member (first /24 number, IPv4 count, first /48 number)."""
+    files = synthetic_files(members, irr=IRR)
+    layout: dict[int, tuple[int, int, int]] = {}
+    v4 = int(ipaddress.IPv4Address("20.0.0.0")) >> 8
+    v6 = 0
+    for index in range(1, members + 1):
+        n4 = LARGE.get(index, 1 + (index * 37) % 50)
+        n6 = n4 // 10
+        layout[index] = (v4, n4, v6)
+        files[irr_path(peer_asn(index))] = data(index, prefixes(v4, n4), prefixes6(v6, n6))
+        # every other /24 is left free, so a change can interleave new prefixes
+        v4 += 2 * n4
+        v6 += n6
+    return files, layout
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+
+
+def interleaved(layout: dict[int, tuple[int, int, int]], index: int) -> str:
+    """Member `index`'s data with every other entry replaced by the free /24 after it."""
+    first, count, v6 = layout[index]
+    four = [f"{ipaddress.IPv4Address((first + 2 * k + (k % 2)) << 8)}/24" for k in range(count)]
+    return data(index, sorted(four, key=ipaddress.ip_network), prefixes6(v6, count // 10))
+
+
+def plus_one(layout: dict[int, tuple[int, int, int]], index: int) -> str:
+    first, count, v6 = layout[index]
+    return data(index, prefixes(first, count + 1), prefixes6(v6, count // 10))
+
+
+def timed(root: Path) -> tuple[float, float, int]:
+    """(wall, CPU) seconds of one whole `ztix plan` process, and its diff's lines."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    diff = root.parent / "plan.diff"
+    done = subprocess.run(
+        [sys.executable, "-m", "ztix.cli", "plan", "--repo", str(root), "--base", "main",
+         "--format", "markdown", "--diff-out", str(diff)],
+        capture_output=True,
+        timeout=1800,
+        check=False,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )  # fmt: skip
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr.decode()[-2000:])
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, diff.read_text().count("\n")
+
+
+def case(base: Path, edits: dict[str, str]) -> tuple[float, float, int]:
+    work = base.parent / "work"
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(base, work, symlinks=True)
+    write(work, edits)
+    return timed(work)
+
+
+def built(tmp: Path, members: int) -> tuple[Path, dict[int, tuple[int, int, int]], int]:
+    base = tmp / f"base{members}"
+    files, layout = exchange(members)
+    write(base, files)
+    git(base, "init", "-q", "-b", "main")
+    git(base, "add", "-A")
+    git(base, "commit", "-qm", "base")
+    entries = sum(c + c // 10 for _, c, _ in layout.values())
+    return base, layout, entries
+
+
+def main() -> None:
+    """Print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=2000)
+    parser.add_argument("--scaling", default="1000,10000")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        base, layout, entries = built(tmp, args.members)
+        print(f"members {args.members}, IRR entries {entries}")
+        print(f"{'case':<44} {'wall':>8} {'CPU':>8} {'diff lines':>11}")
+        path = irr_path(peer_asn(1))
+        cases = [
+            ("200k set replaced, interleaved (<= 2 s)", {path: interleaved(layout, 1)}),
+            (
+                f"all {args.members} members changed (<= 3 s)",
+                {irr_path(peer_asn(i)): plus_one(layout, i) for i in layout},
+            ),
+        ]
+        for label, edits in cases:
+            wall, cpu, lines = case(base, edits)
+            print(f"{label:<44} {wall:>6.2f} s {cpu:>6.2f} s {lines:>11}")
+        shutil.rmtree(base)
+        points = []
+        for members in [int(m) for m in args.scaling.split(",")]:
+            base, layout, entries = built(tmp, members)
+            small = max(i for i in layout if i not in LARGE)
+            wall, cpu, _ = case(base, {irr_path(peer_asn(small)): plus_one(layout, small)})
+            print(f"{f'{members} members ({entries} entries), one changed':<44} "
+                  f"{wall:>6.2f} s {cpu:>6.2f} s")  # fmt: skip
+            points.append((members, cpu))
+            shutil.rmtree(base)
+        (n1, t1), (n2, t2) = points[0], points[-1]
+        print(
+            f"growth exponent {n1} -> {n2} members (CPU): {math.log(t2 / t1) / math.log(n2 / n1):.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
