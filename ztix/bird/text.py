@@ -15,8 +15,8 @@ from typing import Literal
 BLOCK = re.compile(r"^((protocol|template) \S+ (\S+)(?: from (\S+))?.*?^})", re.M | re.S)
 # A set constant: `define NAME = [ a, b, ... ];` on one line or many (IRR sets run to 200,000).
 SET_DEFINE = re.compile(r"^define (\w+) = \[(.*?)\];\n?", re.M | re.S)
-# The commas between a set's elements, not those inside a length range like {16,24}.
-_ELEMENTS = re.compile(r",(?![^{}]*\})")
+# One element of a set: a prefix, ASN or range, with its length range ({16,24}) if it has one.
+_ELEMENT = re.compile(r"[^,{}\s]+(?:\{[^{}]*\})?")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class ConfigParts:
 
     blocks: dict[str, str]  # "protocol NAME" / "template NAME" -> block text
     parents: dict[str, str]  # protocol or template name -> the template it is `from`
-    sets: dict[str, tuple[str, ...]]  # define NAME -> its elements, in order
+    sets: dict[str, str]  # define NAME -> the text between its brackets (`elements` splits it)
     rest: str  # everything else, in order, without the blank lines between blocks
     bgp: frozenset[str]  # names of the `protocol bgp` blocks
 
@@ -51,16 +51,20 @@ def parts(config: str) -> ConfigParts:
     # The blank lines between blocks are not content: adding a block must not show as a diff
     # of the text around it.
     outside = "".join(chunk for chunk in rest if chunk.strip())
-    sets: dict[str, tuple[str, ...]] = {}
+    sets: dict[str, str] = {}
     kept: list[str] = []
     end = 0
     for match in SET_DEFINE.finditer(outside):
         kept.append(outside[end : match.start()])
-        body = match.group(2)
-        sets[match.group(1)] = tuple(e.strip() for e in _ELEMENTS.split(body) if e.strip())
+        sets[match.group(1)] = match.group(2)
         end = match.end()
     kept.append(outside[end:])
     return ConfigParts(found, parents, sets, "".join(kept), frozenset(bgp))
+
+
+def elements(body: str) -> tuple[str, ...]:
+    """The elements of a set constant's body, in order."""
+    return tuple(_ELEMENT.findall(body))
 
 
 def blocks(config: str) -> tuple[dict[str, str], str]:

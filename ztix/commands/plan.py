@@ -32,16 +32,18 @@ def run(args: argparse.Namespace) -> int:
 def revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
     """The plan of the working tree at `root` against the revision `base_ref`, each with its
     own templates; also the head's templates (the Markdown plan names their origin)."""
-    from ztix.load.gitsource import commit_at, template_files, tree_files  # noqa: PLC0415
+    from ztix.load.gitsource import blob_id, commit_at, template_files, tree_files  # noqa: PLC0415
     from ztix.load.loader import EXCHANGE_FILE, Memo, load_files  # noqa: PLC0415
     from ztix.load.tree import read_tree  # noqa: PLC0415
     from ztix.plan.diff import plan  # noqa: PLC0415
     from ztix.render.templates import from_directory, from_files  # noqa: PLC0415
 
     memo: Memo = {}  # files identical in both revisions are parsed once
-    head = load_files(read_tree(root), memo)  # invalid files fail here, located
+    head_files = read_tree(root)
+    head = load_files(head_files, memo)  # invalid files fail here, located
     commit, prefix = commit_at(root, base_ref)
-    base_files = tree_files(commit.tree, prefix)
+    known = {blob_id(d): d for d in head_files.values() if isinstance(d, bytes)}
+    base_files = tree_files(commit.tree, prefix, known)
     try:
         base = None if EXCHANGE_FILE not in base_files else load_files(base_files, memo)
     except ValidationFailed as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import git
@@ -73,7 +75,15 @@ def _entry(item: git.objects.base.IndexObject, limit: int = READ_LIMIT) -> Entry
     return NotAFile("special file")
 
 
-def _raw_entry(tree: git.Tree, mode: int, binsha: bytes, limit: int) -> Entry:
+def blob_id(data: bytes) -> bytes:
+    """The git object id (binary sha1) of a blob with this content: `known` files for
+    `tree_files` (git's object format: "blob <size>\\0" then the bytes)."""
+    return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).digest()
+
+
+def _raw_entry(
+    tree: git.Tree, mode: int, binsha: bytes, limit: int, known: Mapping[bytes, bytes]
+) -> Entry:
     """An entry of a tree listing by its mode alone (a gitlink has no object to read)."""
     kind = mode & 0o170000
     if kind == 0o040000:
@@ -83,16 +93,22 @@ def _raw_entry(tree: git.Tree, mode: int, binsha: bytes, limit: int) -> Entry:
     if mode == _SYMLINK:
         return NotAFile("symbolic link")
     if mode in _REGULAR:
+        if binsha in known:  # the same bytes are already here (the working tree's copy)
+            return known[binsha]
         data: bytes = tree.repo.odb.stream(binsha).read(limit + 1)
         return data
     return NotAFile("special file")
 
 
-def tree_files(tree: git.Tree, base: str = "") -> dict[str, Entry]:
+def tree_files(
+    tree: git.Tree, base: str = "", known: Mapping[bytes, bytes] | None = None
+) -> dict[str, Entry]:
     """`ix.yaml` and every entry directly in `peers/` and `irr/` of a git tree (under `base`).
 
     Folders are read from git's own tree listing (name, mode, object id), so an entry of any
     kind, a submodule's gitlink included, is reported for what it is, never followed.
+    `known`: blob id -> content already at hand (a plan's working tree): those are not read
+    from git again, which is most of a plan's reading on a large exchange.
     """
     files: dict[str, Entry] = {}
     exchange = _item(tree, f"{base}{EXCHANGE_FILE}")
@@ -107,7 +123,7 @@ def tree_files(tree: git.Tree, base: str = "") -> dict[str, Entry]:
             continue
         for binsha, mode, entry_name in tree_entries_from_data(folder.data_stream.read()):
             relative = f"{name}/{entry_name}"
-            files[relative] = _raw_entry(folder, mode, binsha, read_limit(relative))
+            files[relative] = _raw_entry(folder, mode, binsha, read_limit(relative), known or {})
     return files
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -72,7 +73,13 @@ def _too_short(located: Located[IrrData], exchange: Exchange) -> Iterator[Proble
     more-specifics) they let it announce anything inside them. The refresh leaves them out."""
     for family in ("ipv4", "ipv6"):
         shortest = getattr(exchange.policy, family).min_length
-        for number, prefix in enumerate(getattr(located.model, family), start=1):
+        prefixes: tuple[str, ...] = getattr(located.model, family)
+        # One search over the whole list for a length below the minimum (the common case is
+        # none); only then the entries one by one, to name each.
+        below = "|".join(str(n) for n in range(shortest)) or "(?!)"
+        if not re.search(f"/(?:{below})\n", "\n".join(prefixes) + "\n"):
+            continue
+        for number, prefix in enumerate(prefixes, start=1):
             if int(prefix.rsplit("/", 1)[1]) < shortest:
                 yield located.source.entry_problem(
                     (family,),

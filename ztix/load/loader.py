@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from ztix.errors import Problem, ValidationFailed
 from ztix.load.checks import check_repository
+from ztix.load.generated import read_generated_irr
 from ztix.load.irrchecks import check_irr
 from ztix.load.located import Located
 from ztix.load.tree import (
@@ -224,7 +225,8 @@ def _load(path: str, entry: Entry, model: type[M], problems: list[Problem]) -> L
     text = _decode(path, entry, problems)
     if text is None:
         return None
-    document, parse_problems = parse_yaml(path, text)
+    generated = read_generated_irr(path, text) if path.startswith(f"{IRR_DIR}/") else None
+    document, parse_problems = (generated, []) if generated else parse_yaml(path, text)
     problems += parse_problems
     if document is None:
         return None

@@ -253,7 +253,8 @@ class _Reader:
             value: Any = self._scalar(event, loc)  # type: ignore[arg-type]
             count = 1
             if event.style == "|" and event.start_mark is not None:  # type: ignore[attr-defined]
-                self._block(event.start_mark.line + 1, loc)
+                mark = event.start_mark
+                self._block(mark.index, mark.line, loc)
         elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             if depth >= MAX_DEPTH:
                 raise self._stop(event, loc, f"nested more than {MAX_DEPTH} levels deep (limit)")
@@ -268,17 +269,15 @@ class _Reader:
             self.anchors[anchor] = (value, count)
         return value, count
 
-    def _block(self, indicator: int, loc: Loc) -> None:
-        """Record where the content of a literal block scalar starts (the line after the `|`
-        on line `indicator`, 1-based) and its indentation."""
-        start = 0
-        for _ in range(indicator):
-            start = self.text.find("\n", start) + 1
-            if start == 0:
-                return
+    def _block(self, index: int, line_number: int, loc: Loc) -> None:
+        """Record where the content of a literal block scalar starts (the line after its `|`)
+        and its indentation; from the mark's character index, so long files cost nothing."""
+        start = self.text.find("\n", index) + 1
+        if start == 0:
+            return
         end = self.text.find("\n", start)
         line = self.text[start : end if end >= 0 else len(self.text)]
-        self.blocks[loc] = (indicator + 1, len(line) - len(line.lstrip(" ")) + 1)
+        self.blocks[loc] = (line_number + 2, len(line) - len(line.lstrip(" ")) + 1)
 
     def _alias(self, event: yaml.AliasEvent, loc: Loc) -> tuple[Any, int]:
         self.aliases += 1

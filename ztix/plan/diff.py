@@ -14,7 +14,7 @@ import difflib
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from ztix.bird.text import parts, session_texts
+from ztix.bird.text import elements, parts, session_texts
 from ztix.load.loader import Repository
 from ztix.models import Peer
 from ztix.plan.irr import IrrChange, irr_changes
@@ -230,9 +230,10 @@ def config_diff(route_server: str, before: str, after: str, base_name: str) -> C
             _unified(old.rest, new.rest, f"{old_file} {outside}", f"{new_file} {outside}", OUTSIDE)
         )
     for name in list(new.sets) + [n for n in old.sets if n not in new.sets]:
-        was, now = old.sets.get(name, ()), new.sets.get(name, ())
-        if was != now or (name in old.sets) != (name in new.sets):
-            diffs.append(_set_diff(name, was, now, old_file, new_file))
+        was, now = old.sets.get(name), new.sets.get(name)
+        if was != now:  # the texts first: only a set that changed is split into elements
+            was_set, now_set = elements(was or ""), elements(now or "")
+            diffs.append(_set_diff(name, was_set, now_set, old_file, new_file))
     order = list(new.blocks) + [key for key in old.blocks if key not in new.blocks]
     for key in order:
         was_text, now_text = old.blocks.get(key, ""), new.blocks.get(key, "")
