@@ -24,6 +24,9 @@ EXIT_USAGE = 2
 EXIT_PARTIAL = 3
 EXIT_DRIFT = 4
 EXIT_UNKNOWN = 5
+# `apply` only: everything was applied, and an incident was found (and repaired): a stranger on
+# the peering LAN. Distinct from 0 so a pipeline or a monitor can page on it.
+EXIT_INCIDENT = 6
 # sysexits.h EX_SOFTWARE: an unexpected exception, a bug (the CLI's one safety net).
 EXIT_INTERNAL = 70
 

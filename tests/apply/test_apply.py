@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -235,3 +236,41 @@ def test_a_wrong_token_stops_apply_before_anything_changes(fake: FakeController)
         asyncio.run(go())
     assert info.value.exit_code == 2 and "401" in str(info.value)
     assert events == [] and fake.write_calls() == 0
+
+
+def test_a_member_leaving_is_ok_a_stranger_is_an_incident_with_its_own_exit(
+    fake: FakeController,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`ztix apply` exits 0 when a member's file was removed (a member leaving), 6 when a node no
+    file names holds a peering-LAN address (an incident, repaired): issue 24."""
+    from tests.conftest import write_repo  # noqa: PLC0415
+    from ztix.cli import main  # noqa: PLC0415
+
+    for key in [k for k in os.environ if k.startswith("ZTIX_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("ZTIX_ZEROTIER_TOKEN", "t")
+    monkeypatch.setenv("ZTIX_ZEROTIER_API_URL", fake.url)
+    repo = write_repo(tmp_path / "repo", repo_files())
+    report = tmp_path / "report.json"
+    argv = ["apply", "--repo", str(repo), "--only", "zerotier", "--report", str(report)]
+    assert main(argv) == 0
+    (repo / "peers" / "AS64501.yaml").unlink()
+    capsys.readouterr()
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert "incident" not in out.err and json.loads(report.read_text())["status"] == "ok"
+    fake.members[NWID]["bbbbbbbbbb"] = {
+        "id": "bbbbbbbbbb",
+        "address": "bbbbbbbbbb",
+        "name": "laptop",
+        "authorized": True,
+        "ipAssignments": ["10.0.0.77"],
+    }
+    assert main(argv) == 6
+    err = capsys.readouterr().err
+    assert "incident: node bbbbbbbbbb (named 'laptop') is authorized with peering-LAN" in err
+    assert json.loads(report.read_text())["status"] == "ok-with-incidents"
+    assert main(argv) == 0  # repaired: the next run finds nothing

@@ -76,7 +76,7 @@ async def zerotier_drift(
     if planned.drift:
         writes = planned.write_count
         report.drift.append(f"zerotier: {writes} write{'s' if writes != 1 else ''} to match")
-    report.incidents += list(planned.errors)
+    report.incidents += list(planned.incidents)
 
 
 async def route_server_drift(

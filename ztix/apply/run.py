@@ -45,9 +45,12 @@ class ApplyReport:
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def status(self) -> Literal["ok", "partial"]:
-        """ok, or partial when something failed (what succeeded stays)."""
-        return "partial" if self.failures else "ok"
+    def status(self) -> Literal["ok", "ok-with-incidents", "partial"]:
+        """ok; ok-with-incidents when a stranger was found (and repaired); partial when
+        something failed (what succeeded stays)."""
+        if self.failures:
+            return "partial"
+        return "ok-with-incidents" if self.incidents else "ok"
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable form (no secrets are ever part of a report)."""
@@ -180,12 +183,12 @@ async def _zerotier_first(
             }
             for c in planned.members
         ],
-        "errors": list(planned.errors),
+        "incidents": list(planned.incidents),
         "writes": 0,
     }
     for line in zerotier_run.plan_lines(planned, verbose=False):
         progress(line)
-    report.incidents += list(planned.errors)
+    report.incidents += list(planned.incidents)
     if not dry_run:
         await _zerotier_phase(zerotier, planned, "authorize", report, progress)
     return planned

@@ -53,9 +53,9 @@ class ZeroTierPlan:
         return int(self.network.writes) + sum(1 for m in self.members if m.writes)
 
     @property
-    def errors(self) -> tuple[str, ...]:
-        """Findings that are incidents on an exchange LAN (apply repairs them)."""
-        return tuple(m.error for m in self.members if m.error)
+    def incidents(self) -> tuple[str, ...]:
+        """Strangers on the exchange LAN (apply repairs them; someone must look)."""
+        return tuple(m.incident for m in self.members if m.incident)
 
     @property
     def drift(self) -> bool:
@@ -77,8 +77,8 @@ class ZeroTierPlan:
             if self.network.patch
             else "network unchanged"
         )
-        errors = f"; {len(self.errors)} errors" if self.errors else ""
-        return f"zerotier {self.network_id}: {network}; members: {counts}{errors}"
+        incidents = f"; {len(self.incidents)} incidents" if self.incidents else ""
+        return f"zerotier {self.network_id}: {network}; members: {counts}{incidents}"
 
 
 @dataclass
@@ -224,10 +224,10 @@ async def _reread(provider: ZeroTierProvider, result: ApplyResult) -> None:
 
 def plan_lines(planned: ZeroTierPlan, *, verbose: bool = True) -> list[str]:
     """The plan for a terminal: live -> desired for each member (only changes unless verbose),
-    the network keys that differ, the errors, then the counts."""
+    the network keys that differ, the incidents, then the counts."""
     lines = []
     for change in planned.members:
-        if verbose or change.writes or change.error:
+        if verbose or change.writes or change.incident:
             member = change.desired or change.live
             name = member.name if member else ""
             extra = f" ({change.detail})" if change.detail else ""
@@ -238,7 +238,7 @@ def plan_lines(planned: ZeroTierPlan, *, verbose: bool = True) -> list[str]:
         live = planned.network.live or {}
         for key, value in sorted(planned.network.patch.items()):
             lines.append(f"  network      {key}: {live.get(key)!r} -> {value!r}")
-    for error in planned.errors:
-        lines.append(f"  error        {error}")
+    for incident in planned.incidents:
+        lines.append(f"  incident     {incident}")
     lines.append(planned.summary())
     return lines

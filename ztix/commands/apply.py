@@ -10,7 +10,7 @@ import sys
 
 from ztix.adapters.build import build_deployer, build_zerotier, settings
 from ztix.commands.output import write_file
-from ztix.errors import EXIT_OK, EXIT_PARTIAL
+from ztix.errors import EXIT_INCIDENT, EXIT_OK, EXIT_PARTIAL
 from ztix.settings.env import Settings
 
 
@@ -66,4 +66,5 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
-    return EXIT_OK if report.status == "ok" else EXIT_PARTIAL
+    codes = {"ok": EXIT_OK, "ok-with-incidents": EXIT_INCIDENT, "partial": EXIT_PARTIAL}
+    return codes[report.status]

@@ -7,7 +7,7 @@ import asyncio
 import sys
 
 from ztix.adapters.build import build_zerotier, settings
-from ztix.errors import EXIT_OK, EXIT_PARTIAL
+from ztix.errors import EXIT_INCIDENT, EXIT_OK, EXIT_PARTIAL
 from ztix.settings.env import Settings
 
 
@@ -37,4 +37,8 @@ async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
     print(f"applied: {writes} writes, {len(result.failed)} failed")
     for line in result.problems():
         print(f"error: {line}", file=sys.stderr)
-    return EXIT_OK if result.ok else EXIT_PARTIAL
+    for incident in planned.incidents:
+        print(f"incident: {incident}", file=sys.stderr)
+    if not result.ok:
+        return EXIT_PARTIAL
+    return EXIT_INCIDENT if planned.incidents else EXIT_OK

@@ -126,8 +126,9 @@ class MemberChange:
     desired: Member | None
     live: Member | None
     detail: str = ""
-    # A finding a reviewer must see even though apply repairs it (an unknown node on the LAN).
-    error: str = ""
+    # An incident: a node no file names (and ZT-IX never named) holding peering-LAN addresses.
+    # Apply repairs it, but someone must look: such a node could use those addresses.
+    incident: str = ""
     # Not a member of the exchange (no file names it): it has no BGP session to wind down
     # first, so it loses its access before the route servers change, not after.
     stranger: bool = False
@@ -259,13 +260,13 @@ def plan_members(
                 have, ip_assignments=tuple(ip for ip in have.ip_assignments if ip not in on_lan)
             )
             change = _change(node, want, have, f"operator node {operators[node]}")
-            error = (
+            incident = (
                 f"operator node {node} ({operators[node]}) holds peering-LAN addresses "
                 f"{' '.join(on_lan)}; apply removes them"
                 if on_lan
                 else ""
             )
-            changes.append(replace(change, error=error, stranger=True))
+            changes.append(replace(change, incident=incident, stranger=True))
             continue
         if not have.authorized and not have.ip_assignments:
             named = f" (named {have.name!r})" if have.name else ""
@@ -275,16 +276,18 @@ def plan_members(
             continue
         gone = Member(node, have.name, False, ())
         what = f"named {have.name!r}" if have.name else "unnamed"
-        error = (
+        # A name ZT-IX gives (AS<asn>, AS<rs-asn>-<name>) means a member whose file was removed:
+        # its deauthorization is a member leaving, not an incident. Only a node ZT-IX never
+        # named that holds peering-LAN addresses is one.
+        stranger = not OUR_NAME.fullmatch(have.name)
+        incident = (
             f"node {node} ({what}) is authorized with peering-LAN addresses "
             f"{' '.join(on_lan)} but no peer file or ix.yaml names it; apply deauthorizes it"
-            if on_lan and have.authorized
+            if on_lan and have.authorized and stranger
             else ""
         )
-        stranger = not OUR_NAME.fullmatch(have.name)
-        changes.append(
-            MemberChange(node, "deauthorized", gone, have, f"in no file ({what})", error, stranger)
-        )
+        detail = f"in no file ({what})" if stranger else f"left: its file was removed ({what})"
+        changes.append(MemberChange(node, "deauthorized", gone, have, detail, incident, stranger))
     return sorted(changes)
 
 

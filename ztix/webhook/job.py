@@ -10,11 +10,16 @@ from pathlib import Path
 
 import git
 
-from ztix.errors import EXIT_INVALID, EXIT_OK, EXIT_PARTIAL
+from ztix.errors import EXIT_INCIDENT, EXIT_INVALID, EXIT_OK, EXIT_PARTIAL
 from ztix.webhook.runner import Outcome, RunResult
 
 # `ztix apply` exit codes (ztix.errors) -> the run's result; any other code is "failed".
-RESULTS: dict[int, Outcome] = {EXIT_OK: "ok", EXIT_INVALID: "invalid", EXIT_PARTIAL: "partial"}
+RESULTS: dict[int, Outcome] = {
+    EXIT_OK: "ok",
+    EXIT_INCIDENT: "incident",
+    EXIT_INVALID: "invalid",
+    EXIT_PARTIAL: "partial",
+}
 
 
 class GitApplyJob:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 # What became of one run.
-Outcome = Literal["ok", "partial", "invalid", "failed"]
+Outcome = Literal["ok", "incident", "partial", "invalid", "failed"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class ApplyRunner:
     def __init__(self, job: Job) -> None:
         self._job = job
         self._pending = False
+        # Whether the current run has called its job (which fetches main from then on): an
+        # event before that is covered by it, one after needs one more run.
+        self._begun = False
         self._task: asyncio.Task[None] | None = None
         self.last: RunResult | None = None
         self.runs = 0
@@ -42,18 +45,24 @@ class ApplyRunner:
         return self._task is not None and not self._task.done()
 
     def trigger(self) -> Literal["started", "queued", "coalesced"]:
-        """Ask for a run; returns what happened to the request."""
+        """Ask for a run; returns what happened to the request, truthfully: "started" (a run
+        begins for it), "queued" (exactly one more run follows it), "coalesced" (a run that has
+        not begun yet, or one already queued, covers it)."""
         if self.running:
-            if self._pending:
+            if not self._begun or self._pending:
                 return "coalesced"
             self._pending = True
             return "queued"
+        self._pending = False
+        self._begun = False
         self._task = asyncio.get_running_loop().create_task(self._loop())
         return "started"
 
     async def _loop(self) -> None:
         while True:
+            # No await between taking the queued request and beginning its run.
             self._pending = False
+            self._begun = True
             started = time.time()
             try:
                 self.last = await self._job()

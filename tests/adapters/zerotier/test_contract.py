@@ -92,6 +92,10 @@ def test_removed_and_suspended_peers_are_deauthorized_route_servers_stay(env: En
         "a000000002": ("deauthorized", "deauthorize"),
     }
     assert result.ok
+    # A member leaving is a member leaving, never an incident (issue 24: it paged on every leave).
+    assert planned.incidents == ()
+    (left,) = [c for c in planned.members if c.node_id == "a000000002"]
+    assert left.detail == "left: its file was removed (named 'AS64501')" and not left.stranger
     for node, name in (("a000000001", "AS64500"), ("a000000002", "AS64501")):
         assert env.member(node) == {"name": name, "authorized": False, "ipAssignments": []}
     assert env.member("1000000001")["authorized"] is True  # type: ignore[index]
@@ -108,8 +112,8 @@ def test_an_unknown_authorized_member_is_deauthorized_and_its_addresses_cleared(
     planned, result = plan_apply(env, repo())
     (change,) = [c for c in planned.members if c.node_id == "bbbbbbbbbb"]
     assert change.action == "deauthorized" and change.phase == "authorize"  # at once
-    assert "10.0.0.11" in change.error and "no peer file or ix.yaml names it" in change.error
-    assert planned.errors == (change.error,)
+    assert "10.0.0.11" in change.incident and "no peer file or ix.yaml names it" in change.incident
+    assert planned.incidents == (change.incident,)
     assert result.ok
     assert env.member("bbbbbbbbbb") == {
         "name": "noc-laptop",
@@ -117,14 +121,14 @@ def test_an_unknown_authorized_member_is_deauthorized_and_its_addresses_cleared(
         "ipAssignments": [],
     }
     again, _ = plan_apply(env, repo())
-    assert again.write_count == 0 and not again.errors
+    assert again.write_count == 0 and not again.incidents
 
 
 def test_a_node_that_asked_to_join_is_left_waiting(env: Env) -> None:
     env.preset_member("dddddddddd", "", False, [])
     planned, _result = plan_apply(env, repo())
     (change,) = [c for c in planned.members if c.node_id == "dddddddddd"]
-    assert change.action == "waiting" and not change.writes and not change.error
+    assert change.action == "waiting" and not change.writes and not change.incident
     assert all("dddddddddd" not in path for method, path, _ in env.fake.log if method == "POST")
 
 
@@ -142,7 +146,7 @@ def test_operator_nodes_stay_authorized_but_never_hold_lan_addresses(env: Env) -
     env.preset_member("eeeeeeeeee", "monitoring", True, ["10.0.0.99", "fd00:1::99", "192.168.77.5"])
     planned, result = plan_apply(env, with_operator)
     (change,) = [c for c in planned.members if c.node_id == "eeeeeeeeee"]
-    assert change.action == "updated" and "10.0.0.99 fd00:1::99" in change.error
+    assert change.action == "updated" and "10.0.0.99 fd00:1::99" in change.incident
     assert result.ok
     assert env.member("eeeeeeeeee") == {
         "name": "monitoring",
