@@ -33,7 +33,8 @@ ALLOWED: dict[str, set[str]] = {
     "adapters": {"errors", "bird", "models", "load", "ports", "settings"},
     "portal": STAGES | {"__init__", "adapters", "settings"},
     "webhook": STAGES | {"__init__", "adapters", "settings"},
-    "commands": STAGES | {"__init__", "adapters", "settings", "portal", "webhook"},
+    "exporter": STAGES | {"__init__", "adapters", "settings"},
+    "commands": STAGES | {"__init__", "adapters", "settings", "portal", "webhook", "exporter"},
     "cli": {"__init__", "errors", "commands"},
 }
 # Outside the adapters, only these adapter modules may be named: the one builder, and a cache.

@@ -37,6 +37,14 @@ def _path(value: str) -> Path:
     return Path(value)
 
 
+def _metrics_file(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--metrics-file",
+        type=_path,
+        help="write the run's metrics to this file (node_exporter textfile format)",
+    )
+
+
 def _repo(p: argparse.ArgumentParser) -> None:
     p.add_argument("--repo", type=_path, default=Path("."), help="peering repository (default: .)")
 
@@ -80,6 +88,11 @@ def _irr_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="write this member's data even past a growth or size guard (repeatable)",
     )
     q.add_argument("--jobs", type=int, help="bgpq4 runs at once (default: irr.jobs)")
+    q.add_argument(
+        "--metrics-file",
+        type=_path,
+        help="write the run's metrics to this file (node_exporter textfile format)",
+    )
     q.add_argument(
         "--propose",
         action="store_true",
@@ -135,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--only", choices=("zerotier", "routeservers"), help="with --live: check only this part"
     )
+    _metrics_file(p)
     _command(p, "plan:run")
 
     p = sub.add_parser("apply", help="make ZeroTier and the route servers match the files")
@@ -142,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="change nothing; say what would change")
     p.add_argument("--only", choices=("zerotier", "routeservers"))
     p.add_argument("--report", type=_path, help="write the JSON report to this file")
+    _metrics_file(p)
     _command(p, "apply:run")
 
     p = sub.add_parser("zerotier", help="reconcile the ZeroTier network with the files")
@@ -166,22 +181,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     _command(p, "status:run")
 
-    p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
+    p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
+    p.add_argument("--out", type=_path, help="write <kind>.schema.json files into this directory")
+    _command(p, "files:schema")
+
+    _service_commands(sub)
+    _init_parser(sub)
+    return parser
+
+
+def _service_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The long-running services, each behind the operator's reverse proxy or on loopback."""
+    p = sub.add_parser("exporter", help="serve the exchange's Prometheus metrics")
+    p.add_argument("--repo", type=_path, help="checkout of main (default ZTIX_EXPORTER_REPO or .)")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8081)
-    _command(p, "serve:webhook")
+    p.add_argument("--port", type=int, default=9815)
+    _command(p, "serve:exporter")
 
     p = sub.add_parser("portal", help="run the member portal (behind a TLS reverse proxy)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     _command(p, "serve:portal")
 
-    p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
-    p.add_argument("--out", type=_path, help="write <kind>.schema.json files into this directory")
-    _command(p, "files:schema")
-
-    _init_parser(sub)
-    return parser
+    p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8081)
+    _command(p, "serve:webhook")
 
 
 def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -94,3 +94,74 @@ def sessions(show_protocols_all: str) -> dict[str, SessionState]:
         for name, row in rows.items()
         if row.kind == "BGP"
     }
+
+
+# ---------------------------------------------------------------------------- RTR caches
+_RTR_STATUS = re.compile(r"^\s+Status:\s+(\S+)")
+_RTR_UPDATE = re.compile(r"^\s+Last update:\s+before ([0-9.]+) s")
+_CHANNEL = re.compile(r"^\s+Channel (roa4|roa6)\s*$")
+_CHANNEL_ROUTES = re.compile(r"^\s+Routes:\s+(\d+) imported")
+
+
+@dataclass(frozen=True)
+class RtrState:
+    """One RPKI protocol (an RTR cache) as `show protocols all` describes it (BIRD 2 and 3
+    print it alike: tests/bird/samples/rpki.json)."""
+
+    name: str
+    state: str  # BIRD's protocol state: up, start, down
+    status: str  # the cache connection: Established, Transport-Error, Sync-Start, ...
+    last_update: float | None  # seconds since its data was last updated (None: never)
+    roas: dict[str, int]  # roa4 / roa6 -> ROAs imported from it
+
+    @property
+    def established(self) -> bool:
+        """Whether the cache is connected and in sync."""
+        return self.state == "up" and self.status == "Established"
+
+
+def rtr_caches(show_protocols_all: str) -> dict[str, RtrState]:
+    """Every RPKI protocol of a `show protocols all` answer."""
+    rows = protocol_rows(show_protocols_all)
+    found: dict[str, dict[str, object]] = {}
+    current: dict[str, object] | None = None
+    channel = ""
+    for line in show_protocols_all.splitlines():
+        name = line.split(" ", 1)[0]
+        if name in rows and not line.startswith(" "):
+            current = found.setdefault(name, {"roas": {}}) if rows[name].kind == "RPKI" else None
+            channel = ""
+            continue
+        if current is None:
+            continue
+        if status := _RTR_STATUS.match(line):
+            current.setdefault("status", status.group(1))
+        elif update := _RTR_UPDATE.match(line):
+            current["last_update"] = float(update.group(1))
+        elif chan := _CHANNEL.match(line):
+            channel = chan.group(1)
+        elif (routes := _CHANNEL_ROUTES.match(line)) and channel:
+            roas = current["roas"]
+            assert isinstance(roas, dict)
+            roas[channel] = int(routes.group(1))
+    return {
+        name: RtrState(
+            name,
+            rows[name].state,
+            str(details.get("status", rows[name].info)),
+            details.get("last_update"),  # type: ignore[arg-type]
+            details["roas"],  # type: ignore[arg-type]
+        )
+        for name, details in found.items()
+    }
+
+
+def roa_listed(show_route: str) -> bool:
+    """Whether a `show route table roa_vN PREFIX max LEN as ASN` answer lists that ROA."""
+    return any(" AS" in line and "[" in line for line in show_route.splitlines())
+
+
+def counted(show_count: str) -> int:
+    """The sum of N over every 'N of M routes ... in table T' line of a `... count` answer
+    (one line per table with `table all`)."""
+    return sum(int(m.group(1)) for m in re.finditer(r"^(\d+) of \d+ routes", show_count, re.M))

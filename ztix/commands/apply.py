@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import os
 import sys
@@ -66,5 +67,20 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
+    if args.metrics_file and not args.dry_run:
+        from ztix.commands.metricsfile import apply_metrics  # noqa: PLC0415
+        from ztix.load.gitsource import head_time  # noqa: PLC0415
+
+        stamp = head_time(args.repo)
+        commit_time = (
+            datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+            .replace(tzinfo=datetime.UTC)
+            .timestamp()
+            if stamp
+            else None
+        )
+        apply_metrics(
+            args.metrics_file, report.status, len(report.incidents), report.commit, commit_time
+        )
     codes = {"ok": EXIT_OK, "ok-with-incidents": EXIT_INCIDENT, "partial": EXIT_PARTIAL}
     return codes[report.status]

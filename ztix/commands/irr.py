@@ -55,13 +55,23 @@ def _decide(repo: Repository, args: argparse.Namespace, now: datetime.datetime) 
     )
 
 
-def _report(decisions: list[Decision]) -> int:
-    """Print every member's line and the summary; the exit status (3 when any failed)."""
+def _report(decisions: list[Decision], args: argparse.Namespace) -> int:
+    """Print every member's line and the summary (and write the metrics file if asked); the
+    exit status (3 when any failed)."""
     from ztix.irr.refresh import summary  # noqa: PLC0415
 
     for decision in decisions:
         print(decision.line)
     print(f"irr refresh: {summary(decisions)}")
+    if args.metrics_file:
+        from ztix.commands.metricsfile import irr_refresh_metrics  # noqa: PLC0415
+
+        def count(*statuses: str) -> int:
+            return sum(1 for d in decisions if d.status in statuses)
+
+        irr_refresh_metrics(
+            args.metrics_file, count("failed"), count("held"), count("new", "updated")
+        )
     if any(d.status == "failed" for d in decisions):
         print(
             "irr refresh: failed members keep their previous data; run again later",
@@ -85,7 +95,7 @@ def refresh(args: argparse.Namespace) -> int:
             target = root / irr_path(decision.asn)
             target.parent.mkdir(exist_ok=True)
             target.write_text(irr_text(decision.data), encoding="utf-8")
-    return _report(decisions)
+    return _report(decisions, args)
 
 
 def _propose(args: argparse.Namespace) -> int:
@@ -114,7 +124,7 @@ def _propose(args: argparse.Namespace) -> int:
         main, _ = clone.snapshot()
         now = datetime.datetime.now(datetime.UTC)
         decisions = _decide(load_files(main), args, now)
-        status = _report(decisions)
+        status = _report(decisions, args)
         files = propose.proposal_files(decisions, clone.branch_files(propose.BRANCH))
         if not files:
             print("irr refresh: no member's IRR data changed; nothing to propose")

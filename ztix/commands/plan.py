@@ -26,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError("--only needs --live (an offline plan always covers every part)")
     if not args.base:
         raise SettingsError("give --base REF (e.g. origin/main) or --live")
+    if args.metrics_file:
+        raise SettingsError("--metrics-file needs --live (it records drift checks)")
     return _plan_base(args)
 
 
@@ -97,4 +99,9 @@ async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
     for incident in report.incidents:
         print(f"incident: {incident}")
     print(report.summary())
+    if args.metrics_file:
+        from ztix.commands.metricsfile import drift_metrics  # noqa: PLC0415
+
+        drift = bool(report.drift or report.incidents)
+        drift_metrics(args.metrics_file, drift, bool(report.unknown), len(report.incidents))
     return report.exit_code

@@ -34,6 +34,29 @@ def portal(args: argparse.Namespace) -> int:
     return _serve(create_app(settings), args)
 
 
+def exporter(args: argparse.Namespace) -> int:
+    """Serve the exchange's metrics (ZTIX_EXPORTER_*; keys and tokens as the CLI's ZTIX_*)."""
+    from ztix.adapters.build import build_reader, build_zerotier, settings  # noqa: PLC0415
+    from ztix.exporter.app import create_app  # noqa: PLC0415
+    from ztix.exporter.settings import ExporterSettings  # noqa: PLC0415
+    from ztix.load.loader import Repository  # noqa: PLC0415
+    from ztix.ports.zerotier import ZeroTierProvider  # noqa: PLC0415
+
+    own = load_settings(ExporterSettings, "ZTIX_EXPORTER_")
+    if args.repo is not None:
+        own = own.model_copy(update={"repo": args.repo})
+    cli = settings()
+    reader = build_reader(cli)  # the read-only key, checked now: a missing key fails at start
+    zerotier = None
+    if own.zerotier:
+        cli.zerotier_token_value()  # fail at start, not at the first reading
+
+        def zerotier(repo: Repository) -> ZeroTierProvider:
+            return build_zerotier(cli, repo.exchange.model)
+
+    return _serve(create_app(own, reader, zerotier), args)
+
+
 def _serve(app: Any, args: argparse.Namespace) -> int:
     """Run an ASGI app on loopback behind the operator's reverse proxy (trusted for headers)."""
     import uvicorn  # noqa: PLC0415  only the server commands need it

@@ -7,7 +7,15 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ztix.bird.state import SessionState, routes_per_protocol
+from ztix.bird.reasons import REJECT_REASONS, REJECTED
+from ztix.bird.state import (
+    RtrState,
+    SessionState,
+    counted,
+    roa_listed,
+    routes_per_protocol,
+    rtr_caches,
+)
 from ztix.bird.state import sessions as parse_sessions
 from ztix.models import Exchange, Peer, RouteServer
 from ztix.ports.deploy import Target
@@ -51,17 +59,27 @@ class SessionStatus:
 
 @dataclass(frozen=True)
 class RouteServerStatus:
-    """One route server: its sessions, or why it could not be read."""
+    """One route server: its sessions, or why it could not be read; with `details`, also its
+    RTR caches, whether the sentinel ROA is there, and filtered routes per reason."""
 
     name: str
     sessions: tuple[SessionStatus, ...] = ()
     error: str = ""
+    rtr: dict[str, RtrState] = field(default_factory=dict)
+    sentinel: bool | None = None  # None: not checked (until_loaded: accept, or no details)
+    filtered: dict[int, int] = field(default_factory=dict)  # reject reason -> routes
 
 
 async def route_server_status(
-    exchange: Exchange, rs: RouteServer, peers: Sequence[Peer], reader: BirdReader
+    exchange: Exchange,
+    rs: RouteServer,
+    peers: Sequence[Peer],
+    reader: BirdReader,
+    *,
+    details: bool = False,
 ) -> RouteServerStatus:
-    """Read one route server: every protocol, then RPKI counts of each established session."""
+    """Read one route server: every protocol, then RPKI counts of each established session;
+    with `details` also the sentinel ROA and filtered routes per reason (the exporter's)."""
     expected: list[Session] = sessions(exchange, rs, peers)
     target = Target.from_model(rs, exchange)
     try:
@@ -74,13 +92,45 @@ async def route_server_status(
             for n in RPKI_TAGS.values()
         ]
         answers = await reader.query(target, queries) if up else []
+        extra = await reader.query(target, _detail_queries(exchange)) if details else []
     except StatusError as exc:
         return RouteServerStatus(rs.name, error=str(exc))
     per_tag = [routes_per_protocol(answer) for answer in answers]
     rpki = {
         name: {label: per_tag[j].get(name, 0) for j, label in enumerate(RPKI_TAGS)} for name in up
     }
-    return RouteServerStatus(rs.name, statuses(rs.name, expected, peers, live, rpki))
+    found = statuses(rs.name, expected, peers, live, rpki)
+    if not details:
+        return RouteServerStatus(rs.name, found)
+    sentinel_answers, reason_answers = extra[:2], extra[2:]
+    hold = exchange.rpki.until_loaded == "hold"
+    return RouteServerStatus(
+        rs.name,
+        found,
+        rtr=rtr_caches(protocols),
+        sentinel=all(roa_listed(a) for a in sentinel_answers) if hold else None,
+        filtered={
+            code: counted(answer)
+            for (code, _, _), answer in zip(REJECT_REASONS, reason_answers, strict=True)
+        },
+    )
+
+
+def _detail_queries(exchange: Exchange) -> list[str]:
+    """The sentinel ROA in each family, then a count of filtered routes per reject reason."""
+    mark = exchange.rpki.sentinel
+    asn = mark.asn or exchange.asn
+    return [
+        *(
+            f"show route table {table} {net} max {net.prefixlen} as {asn}"
+            for table, net in (("roa_v4", mark.ipv4), ("roa_v6", mark.ipv6))
+        ),
+        *(
+            f"show route table all filtered where ({exchange.asn}, {REJECTED}, {code})"
+            " ~ bgp_large_community count"
+            for code, _, _ in REJECT_REASONS
+        ),
+    ]
 
 
 def statuses(
@@ -128,11 +178,14 @@ async def member_status(
 
 
 async def status(
-    exchange: Exchange, peers: Sequence[Peer], reader: BirdReader
+    exchange: Exchange, peers: Sequence[Peer], reader: BirdReader, *, details: bool = False
 ) -> list[RouteServerStatus]:
     """Every route server at once; one that is slow or down never holds up the others."""
     return list(
         await asyncio.gather(
-            *(route_server_status(exchange, rs, peers, reader) for rs in exchange.route_servers)
+            *(
+                route_server_status(exchange, rs, peers, reader, details=details)
+                for rs in exchange.route_servers
+            )
         )
     )
