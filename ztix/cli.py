@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from ztix import __version__
 from ztix.errors import EXIT_INTERNAL, EXIT_INVALID, ValidationFailed, ZtixError
+from ztix.service.logs import configure_cli, say
 
 FORGES = ("github", "gitlab", "forgejo")
 
@@ -124,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ztix", description="Run an internet exchange on ZeroTier, GitOps style."
     )
     parser.add_argument("--version", action="version", version=f"ztix {__version__}")
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        help="messages on standard error as text (default) or one JSON object per line "
+        "(also ZTIX_LOG_FORMAT)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check ix.yaml and every peer file")
@@ -253,6 +261,7 @@ def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ztix` console script."""
     args = build_parser().parse_args(argv)
+    configure_cli(args.log_format or os.environ.get("ZTIX_LOG_FORMAT", "text"))
     module, _, name = str(args.target).partition(":")
     try:
         run: Callable[[argparse.Namespace], int] = getattr(
@@ -261,27 +270,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except ValidationFailed as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
+            say("problem", str(problem), logging.ERROR, file=problem.path, line=problem.line)
         count = len(exc.problems)
-        print(
-            f"error: {count} problem{'s' if count != 1 else ''}; nothing applied", file=sys.stderr
-        )
+        say("error", f"{count} problem{'s' if count != 1 else ''}; nothing applied", logging.ERROR)
         return EXIT_INVALID
     except ZtixError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say("error", str(exc), logging.ERROR)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        say("note", "interrupted", logging.ERROR)
         return 130
     except Exception as exc:  # the one safety net: a bug, said in one line, not a traceback
         if os.environ.get("ZTIX_DEBUG"):
             raise
         first = str(exc).splitlines()[0][:200] if str(exc) else ""
-        print(f"internal error: {type(exc).__name__}: {first}", file=sys.stderr)
-        print(
-            "hint: this is a bug in ztix, not in your files; run again with ZTIX_DEBUG=1 for "
-            "the traceback and report it",
-            file=sys.stderr,
+        say("internal error", f"{type(exc).__name__}: {first}", logging.CRITICAL)
+        say(
+            "hint",
+            "this is a bug in ztix, not in your files; run again with ZTIX_DEBUG=1 for the "
+            "traceback and report it",
+            logging.CRITICAL,
         )
         return EXIT_INTERNAL
 

@@ -37,7 +37,18 @@ LARGE = {1: 200_000, 2: 50_000}
 
 def git(root: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-C", str(root), "-c", "user.email=b@x", "-c", "user.name=b", "-c", "gc.auto=0", *args],
+        [
+            "git",
+            "-C",
+            str(root),
+            "-c",
+            "user.email=b@x",
+            "-c",
+            "user.name=b",
+            "-c",
+            "gc.auto=0",
+            *args,
+        ],
         check=True,
         capture_output=True,
         timeout=600,

@@ -260,3 +260,23 @@ def test_a_real_process_prints_no_traceback_for_a_bad_revision(tmp_path: Path) -
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "unknown revision 'HEAD@{99}'" in done.stderr
+
+
+def test_json_logs_are_one_object_per_line_with_the_location(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json  # noqa: PLC0415
+
+    repo = committed_copy(tmp_path / "repo")
+    (repo / "peers" / "AS64501.yaml").write_text("asn: [unclosed\n")
+    assert main(["--log-format", "json", "validate", "--repo", str(repo)]) == 1
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert [line["kind"] for line in lines] == ["problem", "error"]
+    assert lines[0]["file"] == "peers/AS64501.yaml" and lines[0]["line"] == 2
+    assert lines[0]["level"] == "error" and lines[0]["logger"] == "ztix.cli"
+    assert lines[1]["message"] == "1 problem; nothing applied"
+    monkeypatch.setenv("ZTIX_LOG_FORMAT", "json")
+    (repo / "peers" / "AS64501.yaml").unlink()
+    assert main(["validate", "--repo", str(repo)]) == 0
+    warnings = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    assert warnings and all(w["kind"] == "warning" for w in warnings)  # IRR filtering is off

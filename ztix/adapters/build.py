@@ -16,6 +16,7 @@ from ztix.settings.env import Settings, load_settings
 if TYPE_CHECKING:
     import asyncssh
 
+    from ztix.adapters.http import Breaker
     from ztix.adapters.routeserver.deployer import SshDeployer
     from ztix.ports.forge import Forge
     from ztix.ports.git import Workspace
@@ -106,8 +107,9 @@ def status_reader(
     return SshBirdReader(key, deploy or DeploySettings(), ttl=ttl)
 
 
-def build_forge(settings: ForgeSettings) -> Forge:
-    """The forge adapter named in the settings (token from the environment)."""
+def build_forge(settings: ForgeSettings, breaker: Breaker | None = None) -> Forge:
+    """The forge adapter named in the settings (token from the environment); `breaker`: a
+    long-running process's own (with a cool-down, and watched by its metrics)."""
     if settings.forge == "git":
         from ztix.adapters.forge import PlainGitForge  # noqa: PLC0415
 
@@ -120,11 +122,18 @@ def build_forge(settings: ForgeSettings) -> Forge:
         settings.forge_token_value(),
         settings.forge_project,
         settings.main_branch,
+        breaker=breaker,
     )
 
 
 def forge_adapter(
-    kind: Literal["github", "gitlab", "gitea"], api_url: str, token: str, project: str, main: str
+    kind: Literal["github", "gitlab", "gitea"],
+    api_url: str,
+    token: str,
+    project: str,
+    main: str,
+    *,
+    breaker: Breaker | None = None,
 ) -> Forge:
     """A REST forge adapter: GitHub, GitLab or Gitea/Forgejo."""
     from ztix.adapters.forge import GiteaForge, GitHubForge, GitLabForge  # noqa: PLC0415
@@ -134,7 +143,7 @@ def forge_adapter(
         "gitlab": GitLabForge,
         "gitea": GiteaForge,
     }
-    return kinds[kind](api_url, token, project, main)
+    return kinds[kind](api_url, token, project, main, breaker=breaker)
 
 
 def workspace(
@@ -148,11 +157,13 @@ def workspace(
     return GitWorkspace(repo_url, workdir, main, author=author)
 
 
-def build_peeringdb(base_url: str, api_key: str | None) -> PeeringDB:
-    """The PeeringDB client (the portal's; the API key is optional)."""
+def build_peeringdb(
+    base_url: str, api_key: str | None, breaker: Breaker | None = None
+) -> PeeringDB:
+    """The PeeringDB client (the portal's; the API key is optional); `breaker` as forges'."""
     from ztix.adapters.peeringdb import PeeringDBClient  # noqa: PLC0415
 
-    return PeeringDBClient(base_url, api_key)
+    return PeeringDBClient(base_url, api_key, breaker=breaker)
 
 
 def irr_resolvers() -> IrrResolverFactory:

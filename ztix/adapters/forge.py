@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ztix.adapters.http import ApiAuthError, ApiClient, ApiError, ApiUnavailable, ErrorSet
+from ztix.adapters.http import ApiAuthError, ApiClient, ApiError, ApiUnavailable, Breaker, ErrorSet
 from ztix.ports.forge import CHECK_CONTEXT, ChangeInfo, CheckState, State
 
 
@@ -99,6 +99,7 @@ class GitHubForge(_RestForge):
         main: str = "main",
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         headers = {
             "Authorization": f"Bearer {token}",
@@ -106,7 +107,9 @@ class GitHubForge(_RestForge):
             "X-GitHub-Api-Version": "2022-11-28",
         }
         super().__init__(
-            ApiClient(api_url, headers, transport=transport, errors=ERRORS), project, main
+            ApiClient(api_url, headers, transport=transport, errors=ERRORS, breaker=breaker),
+            project,
+            main,
         )
         self.owner = project.split("/", 1)[0]
 
@@ -159,9 +162,16 @@ class GitLabForge(_RestForge):
         main: str = "main",
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         super().__init__(
-            ApiClient(api_url, {"PRIVATE-TOKEN": token}, transport=transport, errors=ERRORS),
+            ApiClient(
+                api_url,
+                {"PRIVATE-TOKEN": token},
+                transport=transport,
+                errors=ERRORS,
+                breaker=breaker,
+            ),
             quote(project, safe=""),
             main,
         )
@@ -241,10 +251,15 @@ class GiteaForge(_RestForge):
         main: str = "main",
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        breaker: Breaker | None = None,
     ) -> None:
         super().__init__(
             ApiClient(
-                api_url, {"Authorization": f"token {token}"}, transport=transport, errors=ERRORS
+                api_url,
+                {"Authorization": f"token {token}"},
+                transport=transport,
+                errors=ERRORS,
+                breaker=breaker,
             ),
             project,
             main,

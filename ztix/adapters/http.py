@@ -57,19 +57,47 @@ class ErrorSet:
 @dataclass
 class Breaker:
     """Opens after `threshold` consecutive failed attempts or `give_up` seconds of failures
-    without a success in between; a success closes it again."""
+    without a success in between; a success closes it again.
+
+    A command's run (`cooldown` None) stops calling an API that is down and reports it once.
+    A long-running process (the portal) sets `cooldown`: once it has passed, one call goes
+    through as a probe (half-open); its success closes the breaker, its failure keeps it open
+    for another cool-down. So an outage never outlives itself in the process.
+    """
 
     threshold: int = 8
     give_up: float = 20.0
     clock: Callable[[], float] = time.monotonic
+    cooldown: float | None = None
     failures: int = 0  # consecutive
     attempts: int = 0  # all attempts while failing, for the report
     first_failure: float | None = None
     open: bool = False
+    opened_at: float = 0.0
+    probing: bool = False
+
+    @property
+    def state(self) -> str:
+        """closed, open or half-open (a probe is out)."""
+        if not self.open:
+            return "closed"
+        return "half-open" if self.probing else "open"
+
+    def admit(self) -> bool:
+        """Whether a call may go out now (while open: only the one probe after the cool-down)."""
+        if not self.open:
+            return True
+        if self.cooldown is None or self.probing:
+            return False
+        if self.clock() - self.opened_at >= self.cooldown:
+            self.probing = True
+            return True
+        return False
 
     def success(self) -> None:
         """An answer came back: the API is up."""
         self.failures, self.attempts, self.first_failure = 0, 0, None
+        self.open, self.probing = False, False
 
     def failure(self) -> None:
         """An attempt failed (refused, reset, timed out, 5xx)."""
@@ -78,8 +106,15 @@ class Breaker:
         self.attempts += 1
         if self.first_failure is None:
             self.first_failure = now
-        if self.failures >= self.threshold or now - self.first_failure >= self.give_up:
+        if self.probing:  # the probe failed: another cool-down
+            self.probing = False
+            self.opened_at = now
+            return
+        if not self.open and (
+            self.failures >= self.threshold or now - self.first_failure >= self.give_up
+        ):
             self.open = True
+            self.opened_at = now
 
 
 @dataclass
@@ -160,7 +195,8 @@ class ApiClient:
         attempts = self.policy.attempts if retry else 1
         for attempt in range(attempts):
             async with self._gate:
-                self._check_breaker()
+                if not self.breaker.admit():
+                    raise self._down()
                 await self._respect_rate_limit()
                 try:
                     response = await self._client.request(method, path, json=body)
@@ -173,32 +209,20 @@ class ApiClient:
                     sent = not isinstance(exc, httpx.ConnectError)
                     self._failed(method, path)
                 else:
-                    self.calls.append((method, path, response.status_code))
-                    self._note_rate_limit(response)
-                    if response.status_code >= 500:
-                        self.breaker.failure()
-                        sent = False  # the server answered: it says it did not do it
-                    elif response.status_code != 429:
-                        self.breaker.success()
-                    if response.status_code in (401, 403):
-                        raise self.errors.auth(
-                            f"{method} {path}: HTTP {response.status_code}: the API refused the "
-                            "credentials; set valid ones in the environment (see README)"
-                        )
-                    if response.status_code < 400 or response.status_code == 404:
+                    if self._answered(method, path, response):
                         return response
-                    if response.status_code != 429 and response.status_code < 500:
-                        raise self.errors.error(
-                            f"{method} {path}: HTTP {response.status_code}: {_excerpt(response)}"
-                        )
+                    sent = False  # the server answered: it says it did not do it
                     last = f"HTTP {response.status_code}"
                     wait = retry_after(response)
                     if wait is not None and attempt + 1 < attempts:
                         await self.policy.sleep(min(wait, self.policy.max_retry_after))
                         continue
-            if attempt + 1 < attempts and not self.breaker.open:
+            if self.breaker.open:
+                break  # no retries into an open breaker (a failed probe included)
+            if attempt + 1 < attempts:
                 await self.policy.sleep(self.policy.backoff(attempt))
-        self._check_breaker()
+        if self.breaker.open:
+            raise self._down()
         error = self.errors.unavailable(
             f"{method} {path}: {last} after {attempts} attempt{'s' if attempts > 1 else ''}; "
             "try again when the API is back"
@@ -206,17 +230,42 @@ class ApiClient:
         error.maybe_applied = sent and method != "GET"
         raise error
 
+    def _answered(self, method: str, path: str, response: httpx.Response) -> bool:
+        """Note an answer; True to return it (2xx, 404), False to retry (429, 5xx); raises for
+        the rest (refused credentials, other client errors)."""
+        self.calls.append((method, path, response.status_code))
+        self._note_rate_limit(response)
+        status = response.status_code
+        if status >= 500:
+            self.breaker.failure()
+        elif status != 429:
+            self.breaker.success()
+        if status in (401, 403):
+            raise self.errors.auth(
+                f"{method} {path}: HTTP {status}: the API refused the credentials; set valid "
+                "ones in the environment (see README)"
+            )
+        if status < 400 or status == 404:
+            return True
+        if status != 429 and status < 500:
+            raise self.errors.error(f"{method} {path}: HTTP {status}: {_excerpt(response)}")
+        return False
+
     def _failed(self, method: str, path: str) -> None:
         self.calls.append((method, path, 0))
         self.breaker.failure()
 
-    def _check_breaker(self) -> None:
-        if self.breaker.open:
-            raise self.errors.down(
-                f"{self.base_url} unreachable after {self.breaker.attempts} failed attempts "
-                f"(no answer for {self.breaker.give_up:.0f} s or {self.breaker.threshold} "
-                "attempts in a row); nothing more is sent this run"
-            )
+    def _down(self) -> ApiDown:
+        breaker = self.breaker
+        then = (
+            "nothing more is sent this run"
+            if breaker.cooldown is None
+            else f"it is tried again every {breaker.cooldown:.0f} s"
+        )
+        return self.errors.down(
+            f"{self.base_url} unreachable after {breaker.attempts} failed attempts (no answer "
+            f"for {breaker.give_up:.0f} s or {breaker.threshold} attempts in a row); {then}"
+        )
 
     async def _respect_rate_limit(self) -> None:
         wait = self._not_before - time.monotonic()

@@ -18,6 +18,7 @@ from ztix.adapters.http import (
     ApiClient,
     ApiError,
     ApiUnavailable,
+    Breaker,
     ErrorSet,
     RetryPolicy,
 )
@@ -50,6 +51,7 @@ class PeeringDBClient:
         policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.monotonic,
+        breaker: Breaker | None = None,
     ) -> None:
         headers = {"Authorization": f"Api-Key {api_key}"} if api_key else {}
         self.api = ApiClient(
@@ -60,6 +62,7 @@ class PeeringDBClient:
             policy=policy or RetryPolicy(attempts=4, cap=30.0, max_retry_after=60.0),
             transport=transport,
             errors=ErrorSet(PeeringDBError, PeeringDBAuthError, PeeringDBUnavailable),
+            breaker=breaker,
         )
         self.cache_ttl = cache_ttl
         self._clock = clock

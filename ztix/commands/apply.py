@@ -6,12 +6,13 @@ import argparse
 import asyncio
 import datetime
 import json
+import logging
 import os
-import sys
 
 from ztix.adapters.build import build_deployer, build_zerotier, settings
 from ztix.commands.output import write_file
 from ztix.errors import EXIT_INCIDENT, EXIT_OK, EXIT_PARTIAL
+from ztix.service.logs import say
 from ztix.settings.env import Settings
 
 
@@ -61,11 +62,11 @@ async def _apply(args: argparse.Namespace, settings: Settings) -> int:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(report.markdown())
     for failure in report.failures:
-        print(f"error: {failure}", file=sys.stderr)
+        say("error", failure, logging.ERROR)
     for incident in report.incidents:
-        print(f"incident: {incident}", file=sys.stderr)
+        say("incident", incident, logging.ERROR)
     for warning in report.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        say("warning", warning)
     print(f"{'dry run' if args.dry_run else 'apply'}: {report.status}")
     if args.metrics_file and not args.dry_run:
         from ztix.commands.metricsfile import apply_metrics  # noqa: PLC0415

@@ -8,6 +8,7 @@ import sys
 from ztix.commands.output import output_dir, write_file
 from ztix.errors import EXIT_OK, SettingsError
 from ztix.load.loader import Repository, load
+from ztix.service.logs import say
 
 
 def summary(repo: Repository) -> str:
@@ -29,7 +30,7 @@ def validate(args: argparse.Namespace) -> int:
     repo = load(args.repo)
     print(summary(repo))
     for note in safety_notes(repo.exchange.model):
-        print(f"warning: {note}", file=sys.stderr)
+        say("warning", note)
     return EXIT_OK
 
 

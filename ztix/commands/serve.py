@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import warnings
 from typing import Any
 
@@ -60,7 +61,12 @@ def exporter(args: argparse.Namespace) -> int:
 def _serve(app: Any, args: argparse.Namespace) -> int:
     """Run an ASGI app on loopback behind the operator's reverse proxy (trusted for headers)."""
     import uvicorn  # noqa: PLC0415  only the server commands need it
+    import uvicorn.config  # noqa: PLC0415
 
+    from ztix.service.logs import configure, uvicorn_log_config  # noqa: PLC0415
+
+    fmt = args.log_format or os.environ.get("ZTIX_LOG_FORMAT", "text")
+    configure(fmt)
     uvicorn.run(
         app,
         host=args.host,
@@ -68,5 +74,6 @@ def _serve(app: Any, args: argparse.Namespace) -> int:
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
+        log_config=uvicorn_log_config(fmt) or uvicorn.config.LOGGING_CONFIG,
     )
     return EXIT_OK

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
+import logging
 
 from ztix.adapters.build import build_zerotier, settings
 from ztix.errors import EXIT_INCIDENT, EXIT_OK, EXIT_PARTIAL
+from ztix.service.logs import say
 from ztix.settings.env import Settings
 
 
@@ -36,9 +37,9 @@ async def _zerotier(args: argparse.Namespace, settings: Settings) -> int:
     writes = len(result.done) + int(result.network_written)
     print(f"applied: {writes} writes, {len(result.failed)} failed")
     for line in result.problems():
-        print(f"error: {line}", file=sys.stderr)
+        say("error", line, logging.ERROR)
     for incident in planned.incidents:
-        print(f"incident: {incident}", file=sys.stderr)
+        say("incident", incident, logging.ERROR)
     if not result.ok:
         return EXIT_PARTIAL
     return EXIT_INCIDENT if planned.incidents else EXIT_OK

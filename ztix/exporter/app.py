@@ -9,8 +9,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
 
 from ztix.exporter.metrics import ExchangeCollector
 from ztix.exporter.settings import ExporterSettings
@@ -18,6 +18,7 @@ from ztix.exporter.snapshot import Poller
 from ztix.load.loader import Repository
 from ztix.ports.status import BirdReader
 from ztix.ports.zerotier import ZeroTierProvider
+from ztix.service.httpmetrics import instrument
 
 
 def create_app(
@@ -42,10 +43,7 @@ def create_app(
 
     app = FastAPI(title="ZT-IX exporter", docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.poller = poller
-
-    @app.get("/metrics")
-    async def metrics() -> Response:
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    instrument(app, "exporter", registry)  # /metrics: the exchange and the exporter's own
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

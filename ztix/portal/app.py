@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import datetime
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import jinja2
 from authlib.integrations.starlette_client import OAuth
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.middleware.sessions import SessionMiddleware
 
 from ztix.adapters.build import (
@@ -28,6 +30,7 @@ from ztix.adapters.build import (
     workspace,
     zerotier_provider,
 )
+from ztix.adapters.http import Breaker
 from ztix.errors import AdapterError, SettingsError, ValidationFailed
 from ztix.load.loader import load_files
 from ztix.models import Exchange
@@ -43,6 +46,7 @@ from ztix.ports.status import BirdReader
 from ztix.ports.zerotier import ZeroTierProvider
 from ztix.render.ixf import ixf_export, ixf_text
 from ztix.render.templates import TemplateSet, shipped
+from ztix.service.httpmetrics import instrument
 from ztix.settings.env import private_key
 from ztix.status.lookingglass import PAGE
 
@@ -121,9 +125,15 @@ def create_app(
     service: PortalService | None = None,
     oidc_transport: httpx.AsyncBaseTransport | None = None,
     templates: TemplateSet | None = None,
+    breakers: dict[str, Breaker] | None = None,
 ) -> FastAPI:
-    """Build the portal; tests pass a service and an OIDC transport, entry points pass neither."""
+    """Build the portal; tests pass a service and an OIDC transport, entry points pass neither.
+
+    `breakers`: the remote services' breakers by name (built here with the portal's cool-down
+    when the service is), watched by /metrics.
+    """
     app = FastAPI(title="ZT-IX portal", docs_url=None, redoc_url=None, openapi_url=None)
+    breakers = breakers if breakers is not None else {}
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret.get_secret_value(),
@@ -134,11 +144,20 @@ def create_app(
     )
     if service is None:
         key = settings.peeringdb_api_key
+        # A long-running process: after an outage each API is probed again, never given up on.
+        breakers.update(
+            peeringdb=Breaker(cooldown=settings.breaker_cooldown),
+            forge=Breaker(cooldown=settings.breaker_cooldown),
+        )
         service = PortalService(
             settings,
             workspace(settings.repo_url, settings.workdir, settings.main_branch),
-            build_forge(settings),
-            build_peeringdb(settings.peeringdb_url, key.get_secret_value() if key else None),
+            build_forge(settings, breakers["forge"]),
+            build_peeringdb(
+                settings.peeringdb_url,
+                key.get_secret_value() if key else None,
+                breakers["peeringdb"],
+            ),
             irr=IrrPreviews(irr_resolvers(), settings.irr_timeout),
             reader=_status_reader(settings),
             zerotier=_zerotier_reader(settings),
@@ -175,6 +194,14 @@ def create_app(
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    registry = instrument(app, "portal")
+    registry.register(BreakerCollector(breakers))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        # Liveness: the process answers. Whether it can do its work is /readyz.
+        return JSONResponse({"ok": True})
+
     app.add_api_route("/", portal.index, methods=["GET"], response_class=HTMLResponse)
     app.add_api_route("/login", portal.login, methods=["GET"])
     app.add_api_route("/auth/callback", portal.callback, methods=["GET"])
@@ -190,6 +217,24 @@ def create_app(
         response_class=HTMLResponse,
     )
     return app
+
+
+class BreakerCollector(Collector):
+    """The portal's remote services: whether it has stopped calling each (its breaker)."""
+
+    def __init__(self, breakers: dict[str, Breaker]) -> None:
+        self.breakers = breakers
+
+    def collect(self) -> Iterator[Metric]:
+        """One gauge per service: 1 while its breaker is open or probing."""
+        family = GaugeMetricFamily(
+            "ztix_portal_breaker_open",
+            "1 while the portal has stopped calling the service (it kept failing)",
+            labels=["service"],
+        )
+        for name, breaker in sorted(self.breakers.items()):
+            family.add_metric([name], 0.0 if breaker.state == "closed" else 1.0)
+        yield family
 
 
 def _zerotier_reader(settings: PortalSettings) -> Callable[[Exchange], ZeroTierProvider] | None:

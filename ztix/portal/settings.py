@@ -46,6 +46,9 @@ class PortalSettings(ForgeSettings):
     # Seconds an AS-SET expansion shown on the join page may take (the daily refresh has its own).
     irr_timeout: float = Field(default=10.0, gt=0, le=120)
     session_max_age: int = Field(default=8 * 3600, ge=300, le=30 * 86400)
+    # After PeeringDB or the forge kept failing, one call is let through this often to see
+    # whether it is back (the portal never gives up on a service for good).
+    breaker_cooldown: float = Field(default=30.0, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _consistent(self) -> PortalSettings:

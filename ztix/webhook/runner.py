@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -38,6 +39,7 @@ class ApplyRunner:
         self._task: asyncio.Task[None] | None = None
         self.last: RunResult | None = None
         self.runs = 0
+        self.outcomes: Counter[str] = Counter()  # runs by result, for the metrics
 
     @property
     def running(self) -> bool:
@@ -71,8 +73,14 @@ class ApplyRunner:
                     None, "failed", f"{type(exc).__name__}: {exc}", started, time.time()
                 )
             self.runs += 1
+            self.outcomes[self.last.result] += 1
             if not self._pending:
                 return
+
+    @property
+    def pending(self) -> bool:
+        """Whether one more run is queued."""
+        return self._pending
 
     def status(self) -> dict[str, Any]:
         """The status endpoint's body."""
