@@ -37,7 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     "exporter": STAGES | {"__init__", "adapters", "settings", "service"},
     "commands": STAGES
     | {"__init__", "adapters", "settings", "service", "portal", "webhook", "exporter"},
-    "cli": {"__init__", "errors", "commands", "service"},
+    "buildinfo": {"__init__"},  # the version and build commit, for --version
+    "cli": {"__init__", "buildinfo", "errors", "commands", "service"},
 }
 # Outside the adapters, only these adapter modules may be named: the one builder, a cache, and
 # the HTTP breaker a long-running entry point gives its clients (and watches in its metrics).

@@ -1,3 +1,3 @@
 """ZT-IX: an internet exchange on ZeroTier, run from a git repository."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -15,7 +15,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ztix import __version__
 from ztix.errors import EXIT_INTERNAL, EXIT_INVALID, ValidationFailed, ZtixError
 from ztix.service.logs import configure_cli, say
 
@@ -120,12 +119,30 @@ def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _command(q, "export:ixf")
 
 
+class _Version(argparse.Action):
+    """--version: the version and the commit, looked up only when asked (start-up stays fast)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        from ztix.buildinfo import describe  # noqa: PLC0415  (only for --version)
+
+        print(describe())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
         prog="ztix", description="Run an internet exchange on ZeroTier, GitOps style."
     )
-    parser.add_argument("--version", action="version", version=f"ztix {__version__}")
+    parser.add_argument(
+        "--version", action=_Version, nargs=0, help="show the version and build commit, and exit"
+    )
     parser.add_argument(
         "--log-format",
         choices=("text", "json"),
@@ -254,6 +271,13 @@ def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--forge", choices=FORGES, default="github")
     p.add_argument("--admins", default="@ix-admins", help="CODEOWNERS owners of the files")
+    p.add_argument(
+        "--wheel",
+        metavar="FILE|URL",
+        help="the ztix wheel the pipelines install, pinned by its sha256: a file (committed "
+        "under wheels/) or the https URL where you publish it (with --wheel-sha256)",
+    )
+    p.add_argument("--wheel-sha256", metavar="HEX", help="the sha256 of the --wheel file")
     p.add_argument("--no-input", action="store_true", help="never prompt; missing values fail")
     _command(p, "init:run")
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.commands.test_ci_pipelines import check
+from tests.commands.test_ci_pipelines import check, zizmor
+from tests.paths import ROOT
+from ztix import __version__
 from ztix.cli import build_parser, main
 from ztix.commands.init import answers
 from ztix.errors import SettingsError
@@ -58,6 +63,8 @@ def test_init_writes_a_repository_that_validates(tmp_path: Path) -> None:
     )
     assert written == [
         ".github/workflows/ztix.yml",
+        ".ztix/install.sh",
+        ".ztix/requirements.txt",
         "CODEOWNERS",
         "README.md",
         "ix.yaml",
@@ -135,7 +142,114 @@ def test_the_written_pipelines_pass_their_forge_schema(forge: str, tmp_path: Pat
     done = check(path, schema)
     assert done.returncode == 0, done.stdout + done.stderr
     text = path.read_text()
-    assert "constraints.txt" not in text and 'pip install "ztix==' in text
+    assert "ci/install.sh" not in text and "pip install" not in text
+    assert text.count("sh .ztix/install.sh .ztix/requirements.txt") == text.count("ztix: install")
+    if forge != "gitlab":
+        done = zizmor(path)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _wheel(where: Path, version: str = __version__, name: str | None = None) -> Path:
+    """A small stand-in wheel: an archive holding the ztix package, named as a wheel is."""
+    path = where / (name or f"ztix-{version}-py3-none-any.whl")
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("ztix/__init__.py", f'__version__ = "{version}"\n')
+    return path
+
+
+def test_a_wheel_file_is_committed_and_pinned_by_its_hash(tmp_path: Path) -> None:
+    wheel = _wheel(tmp_path)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert main(flags(tmp_path, "--wheel", str(wheel))) == 0
+    repo = tmp_path / "ix"
+    assert (repo / "wheels" / wheel.name).read_bytes() == wheel.read_bytes()
+    lines = (repo / ".ztix" / "requirements.txt").read_text().splitlines()
+    first = lines.index(f"./wheels/{wheel.name} \\")
+    assert lines[first + 1] == f"    --hash=sha256:{digest}"
+    # then the runtime lock: every package pinned with == and hashes, nothing by bare name
+    body = lines[first + 2 :]
+    # what pip reads: pins, their hash lines and the "# via" notes pip-compile indents
+    assert all(re.match(r"[A-Za-z0-9]|    (--hash=sha256:|# )|$", line) for line in body), body
+    pins = [line for line in body if line and line[0].isalnum()]
+    assert pins and all(re.fullmatch(r"[A-Za-z0-9._-]+==\S+ \\", line) for line in pins)
+    assert "pydantic==" in "\n".join(pins)
+    assert (repo / ".ztix" / "install.sh").read_text() == (ROOT / "ci" / "install.sh").read_text()
+    # whoever changes what the pipelines install needs the admins' review
+    owners = (repo / "CODEOWNERS").read_text().splitlines()
+    assert "/.ztix/ @ix-admins" in owners and "/wheels/ @ix-admins" in owners
+    # the same wheel given with its hash is accepted; with another hash, refused
+    (tmp_path / "b").mkdir()
+    assert main([*flags(tmp_path / "b"), "--wheel", str(wheel), "--wheel-sha256", digest]) == 0
+
+
+def refused(capsys: pytest.CaptureFixture[str], argv: list[str], error: str) -> None:
+    """`ztix init` exits 2 with one error naming --wheel or --wheel-sha256."""
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert error in err and "--wheel" in err, err
+
+
+def test_a_wheel_url_needs_its_hash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"https://releases.example.net/ztix/ztix-{__version__}-py3-none-any.whl"
+    refused(capsys, flags(tmp_path, "--wheel", url), "--wheel-sha256")
+    assert main(flags(tmp_path, "--wheel", url, "--wheel-sha256", "a" * 64)) == 0
+    text = (tmp_path / "ix" / ".ztix" / "requirements.txt").read_text()
+    assert f"ztix @ {url} \\\n    --hash=sha256:{'a' * 64}\n" in text
+    assert not (tmp_path / "ix" / "wheels").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "sha", "error"),
+    [
+        ("http://releases.example.net/ztix-{v}-py3-none-any.whl", "a" * 64, "https URL"),
+        ("https://releases.example.net/ztix-{v}-py3-none-any.whl?x=1", "a" * 64, "https URL"),
+        ("https://releases.example.net/ztix-{v}-py3-none-any.whl", "A" * 64, "64 lowercase"),
+        ("https://releases.example.net/ztix-{v}-py3-none-any.whl", "a" * 63, "64 lowercase"),
+        ("https://releases.example.net/evil.whl", "a" * 64, "not a ztix wheel"),
+        ("https://releases.example.net/ztix-0.0.1-py3-none-any.whl", "a" * 64, "is ztix 0.0.1"),
+        ("https://x/ztix-{v}-py3-none-any.whl%0a--hash=sha256:00", "a" * 64, "https URL of"),
+        ("https://x/ztix-{v}-py3-none-any.whl --hash=sha256:00", "a" * 64, "https URL of"),
+    ],
+)
+def test_bad_wheels_are_refused_naming_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str, sha: str, error: str
+) -> None:
+    refused(
+        capsys,
+        flags(tmp_path, "--wheel", given.format(v=__version__), "--wheel-sha256", sha),
+        error,
+    )
+    assert not (tmp_path / "ix").exists()
+
+
+def test_local_wheels_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wheel = _wheel(tmp_path)
+    refused(
+        capsys, flags(tmp_path, "--wheel", str(wheel), "--wheel-sha256", "0" * 64), "its sha256 is"
+    )
+    fake = tmp_path / f"ztix-{__version__}-py3-none-any.whl"
+    fake.write_text("not a zip")
+    refused(capsys, flags(tmp_path, "--wheel", str(fake)), "not a wheel")
+    other = tmp_path / "o"
+    other.mkdir()
+    with zipfile.ZipFile(other / fake.name, "w") as archive:
+        archive.writestr("evil/__init__.py", "")
+    refused(capsys, flags(tmp_path, "--wheel", str(other / fake.name)), "no ztix package")
+    refused(
+        capsys,
+        flags(tmp_path, "--wheel", str(tmp_path / "none" / fake.name)),
+        "not a regular file",
+    )
+    refused(capsys, flags(tmp_path, "--wheel-sha256", "a" * 64), "give --wheel too")
+    assert not (tmp_path / "ix").exists()
+
+
+def test_without_a_wheel_the_pipelines_stop_at_install(tmp_path: Path) -> None:
+    assert main(flags(tmp_path)) == 0
+    text = (tmp_path / "ix" / ".ztix" / "requirements.txt").read_text()
+    assert "NO ZTIX WHEEL IS PINNED YET" in text
+    assert not any(line.startswith(("ztix", "./")) for line in text.splitlines())
 
 
 def test_a_new_exchange_filters_by_the_irr_unless_told_why_not(tmp_path: Path) -> None:

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
 import sys
 import tempfile
+import urllib.parse
+import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from ztix import __version__
 from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
 from ztix.load.loader import load_files
 from ztix.render.scaffold import (
     DEFAULT_API_URLS,
+    WHEELS_DIR,
     Answers,
     RouteServerAnswer,
+    WheelPin,
     host_key_from,
     scaffold,
 )
@@ -102,7 +108,78 @@ def answers(args: argparse.Namespace, ask: Ask | None) -> Answers:
         given = replace(given, irr_servers=tuple(args.irr_server))
     if args.irr_sources:
         given = replace(given, irr_sources=tuple(s.strip() for s in args.irr_sources.split(",")))
+    if args.wheel:
+        given = replace(given, wheel=wheel_pin(args.wheel, args.wheel_sha256))
+    elif args.wheel_sha256:
+        raise SettingsError("--wheel-sha256 pins the file given with --wheel: give --wheel too")
     return given
+
+
+# PEP 427 names a pure-Python wheel <name>-<version>-py3-none-any.whl.
+_WHEEL_NAME = re.compile(r"ztix-(?P<version>[0-9][0-9A-Za-z.+!]*)-py3-none-any\.whl")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# The characters of a URL (RFC 3986 2.2, 2.3) less "%": the line it goes on in a requirements
+# file must hold this URL and nothing else (no space, no encoded newline, no second option).
+_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]+")
+
+
+def wheel_pin(given: str, sha256: str | None) -> WheelPin:
+    """The wheel the pipelines install: a local file (committed) or an https URL with its hash.
+
+    The lock written beside it is this version's, so the wheel must be this version too.
+    """
+    if sha256 is not None and not _SHA256.fullmatch(sha256):
+        raise SettingsError(f"--wheel-sha256 {sha256!r}: give 64 lowercase hex digits")
+    url = given if given.startswith(("https://", "http://")) else None
+    if url is not None:
+        parts = urllib.parse.urlsplit(url)
+        if (
+            not _URL.fullmatch(url)
+            or parts.scheme != "https"
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+        ):
+            raise SettingsError(f"--wheel {given!r}: give an https URL of the wheel file")
+        filename = urllib.parse.unquote(parts.path.rsplit("/", 1)[-1])
+    else:
+        filename = Path(given).name
+    found = _WHEEL_NAME.fullmatch(filename)
+    if found is None:
+        raise SettingsError(
+            f"--wheel {given!r}: not a ztix wheel's file name (ztix-VERSION-py3-none-any.whl)"
+        )
+    if found["version"] != __version__:
+        raise SettingsError(
+            f"--wheel {given!r} is ztix {found['version']}, but this is ztix {__version__}, whose "
+            "lock the pipelines would install it with: run the ztix init of that version"
+        )
+    if url is not None:
+        if sha256 is None:
+            raise SettingsError(
+                f"--wheel {given!r}: give its --wheel-sha256 (sha256sum of the file you published)"
+            )
+        return WheelPin(filename, sha256, url)
+    digest = _wheel_digest(Path(given))
+    if sha256 is not None and sha256 != digest:
+        raise SettingsError(
+            f"--wheel {given}: its sha256 is {digest}, not the --wheel-sha256 given"
+        )
+    return WheelPin(filename, digest)
+
+
+def _wheel_digest(path: Path) -> str:
+    """The sha256 of a local wheel, after checking it is a regular file holding ztix."""
+    if path.is_symlink() or not path.is_file():
+        raise SettingsError(f"--wheel {path}: not a regular file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise SettingsError(f"--wheel {path}: not a wheel ({exc})") from None
+    if "ztix/__init__.py" not in names:
+        raise SettingsError(f"--wheel {path}: the archive holds no ztix package")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # A CODEOWNERS owner: @user, @org/team or an email address (GitHub, GitLab and Forgejo).
@@ -159,7 +236,8 @@ def _target(path: Path) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Write the repository after checking it exactly as `ztix validate` would."""
     target = _target(args.dir)
-    files = scaffold(answers(args, _asker(args)))
+    given = answers(args, _asker(args))
+    files = scaffold(given)
     try:
         load_files({path: text for path, text in files.items() if path == "ix.yaml"})
     except ValidationFailed as exc:
@@ -168,9 +246,21 @@ def run(args: argparse.Namespace) -> int:
         raise SettingsError(
             "the values given do not make a valid ix.yaml (problems above); nothing was written"
         ) from None
-    _write(target, files)
-    for path in sorted(files):
+    blobs: dict[str, bytes] = {}
+    if given.wheel is not None and given.wheel.url is None:
+        data = Path(args.wheel).read_bytes()
+        if hashlib.sha256(data).hexdigest() != given.wheel.sha256:
+            raise SettingsError(f"--wheel {args.wheel}: the file changed while ztix init ran")
+        blobs[f"{WHEELS_DIR}/{given.wheel.filename}"] = data
+    _write(target, files, blobs)
+    for path in sorted([*files, *blobs]):
         print(f"wrote {target / path}")
+    if given.wheel is None:
+        print(
+            "\nnote: the pipelines install no ztix until a wheel is pinned in "
+            ".ztix/requirements.txt (ztix init --wheel FILE|URL writes it)",
+            file=sys.stderr,
+        )
     print(
         f"\nnext: cd {target} && git init -b main && git add -A && git commit -m 'the exchange'"
         "\nthen: ztix validate && ztix apply --dry-run   (see the operator's manual)"
@@ -178,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write(target: Path, files: dict[str, str]) -> None:
+def _write(target: Path, files: dict[str, str], blobs: dict[str, bytes]) -> None:
     """Every file or none: written into a new directory beside the target, then renamed."""
     parent = target.absolute().parent
     try:
@@ -190,6 +280,10 @@ def _write(target: Path, files: dict[str, str]) -> None:
             out = staging / path
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(text, encoding="utf-8")
+        for path, data in sorted(blobs.items()):
+            out = staging / path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(data)
         staging.chmod(0o755)
         # rename(2) replaces an empty directory and refuses a non-empty one.
         os.rename(staging, target)

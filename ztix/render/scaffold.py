@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ztix import __version__
-from ztix.errors import SettingsError
+from ztix.errors import SettingsError, TemplateError
 from ztix.models.schema import SCHEMA_FILES, dump, json_schemas
 from ztix.render.templates import read_traversable, render_template, shipped, shipped_dir
 
@@ -27,11 +27,32 @@ PIPELINES = {
     "forgejo": (".forgejo/workflows/ztix.yml", "forgejo/ztix.yml"),
 }
 INSTALL_MARK = "# ztix: install"
-CHECKOUT_INSTALL = "python -m pip install -c constraints.txt ."
+# The fork model's install line in the shipped pipelines, and what a data-only repository runs
+# instead: the same script, with the lock and the pinned wheel ztix init wrote.
+CHECKOUT_INSTALL = "ci/install.sh requirements/runtime.lock ."
+PINNED_INSTALL = ".ztix/install.sh .ztix/requirements.txt"
+INSTALLER = ".ztix/install.sh"
+REQUIREMENTS = ".ztix/requirements.txt"
+WHEELS_DIR = "wheels"
 DEFAULT_API_URLS = {
     "self_hosted_controller": "http://127.0.0.1:9993",
     "central": "https://api.zerotier.com/api/v1",
 }
+
+
+@dataclass(frozen=True)
+class WheelPin:
+    """The ztix wheel a data-only repository's pipelines install, pinned by its sha256."""
+
+    filename: str  # ztix-<version>-py3-none-any.whl
+    sha256: str
+    url: str | None = None  # None: the wheel is committed under wheels/
+
+    def requirement(self) -> str:
+        """Its line in .ztix/requirements.txt (pip resolves a path from the repository root)."""
+        where = self.url or f"./{WHEELS_DIR}/{self.filename}"
+        name = "ztix @ " if self.url else ""
+        return f"{name}{where} \\\n    --hash=sha256:{self.sha256}\n"
 
 
 @dataclass(frozen=True)
@@ -62,7 +83,7 @@ class Answers:
     no_irr: str | None = None  # the reason IRR filtering is off (None: on)
     forge: str = "github"
     admins: str = "@ix-admins"
-    package: str = field(default_factory=lambda: f"ztix=={__version__}")
+    wheel: WheelPin | None = None  # the ztix wheel the pipelines install (None: not pinned yet)
 
 
 def host_key_from(text: str) -> str:
@@ -256,21 +277,44 @@ def ix_yaml(document: dict[str, Any]) -> str:
     return text
 
 
-def pipeline(forge: str, package: str) -> tuple[str, str]:
-    """(path, text) of the forge's pipeline, installing `package` instead of the checkout."""
+def pipeline(forge: str) -> tuple[str, str]:
+    """(path, text) of the forge's pipeline, installing the pinned wheel instead of a checkout."""
     path, source = PIPELINES[forge]
     root, _ = shipped_dir("pipelines", "ci")
     text = read_traversable(root)[source]
-    install = f'python -m pip install "{package}"'
-    lines = [
-        line.replace(CHECKOUT_INSTALL, install).replace(
-            INSTALL_MARK, f"{INSTALL_MARK} (where you publish the ztix wheel)"
-        )
-        if INSTALL_MARK in line
-        else line
-        for line in text.splitlines(keepends=True)
+    if text.count(CHECKOUT_INSTALL) != text.count(INSTALL_MARK):
+        raise TemplateError(f"{source}: every `{INSTALL_MARK}` line must run {CHECKOUT_INSTALL}")
+    text = text.replace(CHECKOUT_INSTALL, PINNED_INSTALL).replace("ci/install.sh", INSTALLER)
+    return path, text
+
+
+def installer() -> str:
+    """The install script the pipelines run (shipped as ci/install.sh)."""
+    root, _ = shipped_dir("pipelines", "ci")
+    return read_traversable(root)["install.sh"]
+
+
+def requirements(wheel: WheelPin | None) -> str:
+    """.ztix/requirements.txt: the pinned wheel's line, then the runtime lock, all hashed."""
+    root, _ = shipped_dir("requirements", "requirements")
+    lock = read_traversable(root)["runtime.lock"]
+    # Without pip-compile's header, which names the command that made it in ZT-IX's own tree.
+    body = "".join(line for line in lock.splitlines(keepends=True) if not line.startswith("#"))
+    head = [
+        f"# What the ZT-IX pipelines install, written by ztix init {__version__}: ZT-IX itself",
+        "# and every package it needs, each with its sha256 (pip --require-hashes --no-deps, by",
+        f"# sh {INSTALLER}). To upgrade, see the CHANGELOG of the new release.",
     ]
-    return path, "".join(lines)
+    if wheel is None:
+        head += [
+            "#",
+            "# NO ZTIX WHEEL IS PINNED YET: the pipelines stop until its line is here, e.g.",
+            "#   ztix @ https://releases.example.net/ztix-VERSION-py3-none-any.whl \\",
+            "#       --hash=sha256:<the sha256 of that file>",
+            f"# or the wheel committed under {WHEELS_DIR}/ (ztix init --wheel FILE writes both).",
+        ]
+        return "\n".join(head) + "\n" + body
+    return "\n".join(head) + "\n" + wheel.requirement() + body
 
 
 def scaffold(answers: Answers) -> dict[str, str]:
@@ -279,7 +323,7 @@ def scaffold(answers: Answers) -> dict[str, str]:
         raise SettingsError(f"--forge must be one of {', '.join(PIPELINES)}")
     templates = shipped()
     env = templates.environment()
-    pipeline_path, pipeline_text = pipeline(answers.forge, answers.package)
+    pipeline_path, pipeline_text = pipeline(answers.forge)
     context = {
         "name": answers.name,
         "asn": answers.asn,
@@ -293,6 +337,8 @@ def scaffold(answers: Answers) -> dict[str, str]:
         "CODEOWNERS": render_template(env, "init/CODEOWNERS.j2", context),
         "peers/README.md": templates.files["init/peers-README.md"],
         pipeline_path: pipeline_text,
+        INSTALLER: installer(),
+        REQUIREMENTS: requirements(answers.wheel),
     }
     schemas = json_schemas()
     for name in SCHEMA_FILES:
