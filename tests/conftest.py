@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.paths import DATA
+from tests.postgres import Postgres
 from ztix.load.tree import read_tree
 
 REPO = DATA / "repo"
@@ -47,3 +48,13 @@ def write_repo(root: Path, files: dict[str, str]) -> Path:
 def make_repo() -> Callable[..., dict[str, str]]:
     """Factory for modified copies of the test repository."""
     return repo_files
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A real PostgreSQL cluster for the whole run (state-store tests), removed afterwards."""
+    server = Postgres()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -22,6 +22,7 @@ from tests.portal.op import OpenIDProvider
 from ztix.adapters.forge import GitHubForge
 from ztix.adapters.git import GitWorkspace
 from ztix.adapters.peeringdb import PeeringDBClient
+from ztix.adapters.state.sqlite import SqliteStore
 from ztix.portal.app import create_app
 from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.service import PortalService
@@ -178,6 +179,7 @@ def open_portal(
         GitWorkspace(str(remote), tmp_path / "checkout"),
         forge or GitHubForge(github.url, "gh-token", "zt-ix/peering"),
         PeeringDBClient(peeringdb.url, "pdb-key"),
+        store=SqliteStore(tmp_path / "state.sqlite3"),
         irr=irr,
         reader=reader,
     )

@@ -106,6 +106,15 @@ class FakeGitHub(FakeApi):
             }
             self.pulls.append(pull)
             return Response(201, pull)
+        match = re.fullmatch(rf"{base}/pulls/(\d+)", request.path)
+        if match and request.method == "PATCH":
+            found = [p for p in self.pulls if p["number"] == int(match.group(1))]
+            if not found:
+                return Response(404, {"message": "Not Found"})
+            pull = found[0]
+            if request.json().get("state") == "closed" and not pull["merged_at"]:
+                pull["state"] = "closed"
+            return Response(200, pull)
         match = re.fullmatch(rf"{base}/statuses/([0-9a-f]+)", request.path)
         if match and request.method == "POST":
             body = request.json()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -12,6 +15,7 @@ import yaml
 from tests.gitrepo import git
 from tests.portal.conftest import Portal
 from tests.portal.op import USERS
+from ztix.adapters.state.sqlite import SqliteStore
 
 
 def branch_file(remote: Path, branch: str, path: str) -> str | None:
@@ -96,7 +100,7 @@ def test_leave_removes_the_file(portal: Portal) -> None:
     assert status == 200, text
     assert branch_file(portal.remote, "ztix/AS64500", "peers/AS64500.yaml") is None
     assert branch_file(portal.remote, "main", "peers/AS64500.yaml") is not None
-    assert "Open change: leave requested." in portal.client.get("/asn/64500").text
+    assert "Your pending request: leave requested." in portal.client.get("/asn/64500").text
 
 
 def test_read_only_members_are_refused_with_the_reason(portal: Portal) -> None:
@@ -140,18 +144,38 @@ def test_an_asn_the_session_did_not_verify_is_refused(portal: Portal) -> None:
     assert portal.client.get("/asn/64999").status_code == 403
 
 
+@contextlib.contextmanager
+def held_elsewhere(portal: Portal, name: str) -> Iterator[None]:
+    """The store lock `name` held by another store object in another thread (a process)."""
+    store = portal.service.store
+    assert isinstance(store, SqliteStore)
+    other = SqliteStore(store.path)
+    held, release = threading.Event(), threading.Event()
+
+    async def hold() -> None:
+        async with other.lock(name, wait=5):
+            held.set()
+            while not release.is_set():
+                await asyncio.sleep(0.01)
+
+    thread = threading.Thread(target=lambda: asyncio.run(hold()))
+    thread.start()
+    try:
+        assert held.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join(10)
+
+
 def test_a_second_concurrent_request_for_the_same_asn_is_refused(portal: Portal) -> None:
     portal.login("alex")
     csrf = portal.csrf()
-    lock = portal.service.locks.setdefault(64502, asyncio.Lock())
-    assert portal.client.portal is not None
-    portal.client.portal.call(lock.acquire)  # held by "another" request
     form = {"csrf": csrf, "node_id": "a0000000aa", "contact": "n@x.example"}
-    try:
+    # The lock is held by "another process" on the same store (another portal's request).
+    with held_elsewhere(portal, "asn:64502"):
         # A burst while one is in progress (more than the hourly limit of 5): all 409.
         responses = [portal.client.post("/asn/64502/request", data=form) for _ in range(8)]
-    finally:
-        lock.release()
     assert all(r.status_code == 409 and "being processed" in r.text for r in responses)
     # None of them counted against the limit: the real request goes through.
     response = portal.client.post("/asn/64502/request", data=form)

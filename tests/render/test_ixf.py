@@ -130,6 +130,7 @@ def test_the_portal_serves_main_s_export_without_login(tmp_path: Path) -> None:
     from ztix.adapters.forge import PlainGitForge  # noqa: PLC0415
     from ztix.adapters.git import GitWorkspace  # noqa: PLC0415
     from ztix.adapters.peeringdb import PeeringDBClient  # noqa: PLC0415
+    from ztix.adapters.state.sqlite import SqliteStore  # noqa: PLC0415
     from ztix.portal.app import create_app  # noqa: PLC0415
     from ztix.portal.service import PortalService  # noqa: PLC0415
     from ztix.portal.settings import PortalSettings  # noqa: PLC0415
@@ -149,7 +150,11 @@ def test_the_portal_serves_main_s_export_without_login(tmp_path: Path) -> None:
     )
     workspace = GitWorkspace(str(remote), tmp_path / "checkout")
     service = PortalService(
-        settings, workspace, PlainGitForge("x"), PeeringDBClient("http://127.0.0.1:9", None)
+        settings,
+        workspace,
+        PlainGitForge("x"),
+        PeeringDBClient("http://127.0.0.1:9", None),
+        store=SqliteStore(tmp_path / "state.sqlite3"),
     )
     with TestClient(create_app(settings, service=service), base_url="http://localhost") as client:
         response = client.get("/participants.json")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ztix.ports.git import Workspace
     from ztix.ports.irr import IrrResolverFactory
     from ztix.ports.peeringdb import PeeringDB
+    from ztix.ports.state import StateStore
     from ztix.ports.status import BirdReader
     from ztix.ports.zerotier import ZeroTierProvider
     from ztix.settings.forge import ForgeSettings
@@ -171,3 +172,14 @@ def irr_resolvers() -> IrrResolverFactory:
     from ztix.adapters.irr.bgpq4 import bgpq4_resolver  # noqa: PLC0415
 
     return bgpq4_resolver
+
+
+def state_store(location: str) -> StateStore:
+    """The portal's state store: PostgreSQL for a postgresql:// URL, else SQLite at the path."""
+    if location.startswith(("postgresql://", "postgres://")):
+        from ztix.adapters.state.postgres import PostgresStore  # noqa: PLC0415
+
+        return PostgresStore(location)
+    from ztix.adapters.state.sqlite import SqliteStore  # noqa: PLC0415
+
+    return SqliteStore(Path(location.removeprefix("sqlite://")))

@@ -47,9 +47,22 @@ class _RestForge:
         """Close connections."""
         await self.api.aclose()
 
+    opens_requests = True
+
     async def change_for(self, branch: str) -> ChangeInfo:
         """The newest request of `branch`."""
         raise NotImplementedError
+
+    async def _close(self, number: int) -> None:
+        raise NotImplementedError
+
+    async def close_change(self, branch: str) -> None:
+        """Close the branch's open request (nothing to do when none is open)."""
+        current = await self.change_for(branch)
+        if current.state == "open" and current.number is not None:
+            await self._close(current.number)
+            if (await self.change_for(branch)).state == "open":
+                raise ForgeError(f"the forge did not close the request of {branch}")
 
     async def _create(self, branch: str, title: str, body: str) -> ChangeInfo:
         raise NotImplementedError
@@ -132,6 +145,11 @@ class GitHubForge(_RestForge):
             retry=False,
         )
         return _pull_info(_json(response), merged=False)
+
+    async def _close(self, number: int) -> None:
+        await self.api.request(
+            "PATCH", f"/repos/{self.project}/pulls/{number}", {"state": "closed"}
+        )
 
     async def check_state(self, sha: str) -> str | None:
         """The ztix/apply commit status of `sha`."""
@@ -218,6 +236,13 @@ class GitLabForge(_RestForge):
         )
         return self._info(_json(response))
 
+    async def _close(self, number: int) -> None:
+        await self.api.request(
+            "PUT",
+            f"/projects/{self.project}/merge_requests/{number}",
+            {"state_event": "close"},
+        )
+
     async def check_state(self, sha: str) -> str | None:
         """The ztix/apply commit status of `sha` (GitLab names: success, failed, ...)."""
         response = await self.api.request(
@@ -290,6 +315,11 @@ class GiteaForge(_RestForge):
         )
         return _pull_info(_json(response), merged=False)
 
+    async def _close(self, number: int) -> None:
+        await self.api.request(
+            "PATCH", f"/repos/{self.project}/pulls/{number}", {"state": "closed"}
+        )
+
     async def check_state(self, sha: str) -> str | None:
         """The ztix/apply commit status of `sha`."""
         response = await self.api.request("GET", f"/repos/{self.project}/commits/{sha}/statuses")
@@ -321,9 +351,14 @@ class PlainGitForge:
         """The branch itself."""
         return ChangeInfo("open", label=f"branch {branch} of {self.repo_label}")
 
+    opens_requests = False
+
     async def change_for(self, branch: str) -> ChangeInfo:
         """Unknown without a forge: the portal reads the branch from git instead."""
         return ChangeInfo("none")
+
+    async def close_change(self, branch: str) -> None:
+        """Nothing to close: deleting the branch withdraws the change."""
 
     async def check_state(self, sha: str) -> str | None:
         """No commit statuses without a forge."""

@@ -115,6 +115,48 @@ class GitWorkspace:
             except git.GitError as exc:
                 raise GitChangeError(f"cannot read {branch}: {_why(exc)}") from None
 
+    def branch_message(self, branch: str) -> str | None:
+        """The message of the newest commit of `branch` as of the last fetch (None: no such
+        branch): the title and description of its change request."""
+        with self._lock:
+            try:
+                repo = self._repo(fetch=False)
+                for ref in repo.remotes.origin.refs:
+                    if ref.remote_head == branch:
+                        message = ref.commit.message
+                        return message if isinstance(message, str) else message.decode()
+                return None
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot read {branch}: {_why(exc)}") from None
+
+    def delete_branch(self, branch: str) -> bool:
+        """Delete `branch` on the remote, as fetched now (whether it existed); a branch that
+        moved since the fetch is left alone (force-with-lease), and that is an error."""
+        with self._lock:
+            try:
+                repo = self._repo()
+                tracked = f"refs/remotes/origin/{branch}"
+                if tracked not in [r.path for r in repo.refs]:
+                    return False
+                sha = repo.commit(tracked).hexsha
+                repo.git.push(
+                    "origin", f"--force-with-lease={branch}:{sha}", f":refs/heads/{branch}"
+                )
+                repo.remotes.origin.fetch(prune=True)
+                return True
+            except git.GitError as exc:
+                raise GitChangeError(f"cannot delete {branch}: {_why(exc)}") from None
+
+    def reachable(self) -> None:
+        """Raise GitChangeError unless the remote answers (`git ls-remote`, main only)."""
+        with self._lock:
+            try:
+                git.cmd.Git().ls_remote("--heads", self.repo_url, self.main)
+            except git.GitError as exc:
+                raise GitChangeError(
+                    f"the peering repository does not answer: {_why(exc)}"
+                ) from None
+
     def push_change(
         self,
         asn: int,

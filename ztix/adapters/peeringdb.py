@@ -103,4 +103,5 @@ def _network(item: dict[str, Any]) -> Network:
         info_prefixes6=count(item.get("info_prefixes6")),
         never_via_route_servers=item.get("info_never_via_route_servers") is True,
         status=str(item.get("status") or ""),
+        policy_general=str(item.get("policy_general") or ""),
     )

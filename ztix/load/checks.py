@@ -79,14 +79,19 @@ def _where(located: Located[Exchange] | Located[Peer], loc: Loc) -> str:
     return f"{located.path}:{line} ({format_loc(loc)})"
 
 
-def asn_refusal(exchange: Exchange, asn: int) -> str | None:
-    """Why the exchange takes no member with this ASN ('is a private ASN ...'), or None."""
+def _kind_refusal(exchange: Exchange, asn: int) -> str | None:
+    """Why the policy takes no such ASN ('is a private ASN ...'), or None."""
     kind = asn_kind(asn)
     if kind == "documentation" and not exchange.policy.allow_documentation_asns:
         return "is a documentation ASN (RFC 5398)"
     if kind == "private" and not exchange.policy.allow_private_asns:
         return "is a private ASN (RFC 6996)"
     return None
+
+
+def asn_refusal(exchange: Exchange, asn: int) -> str | None:
+    """Why the exchange takes no member with this ASN (its kind, or admission), or None."""
+    return _kind_refusal(exchange, asn) or exchange.admission.refusal(asn)
 
 
 def _lan_problem(exchange: Exchange, address: Address) -> str | None:
@@ -147,7 +152,7 @@ def _blackhole(located: Located[Exchange]) -> Iterator[Problem]:
 
 def _exchange(located: Located[Exchange], claims: _Claims) -> Iterator[Problem]:
     exchange = located.model
-    if why := asn_refusal(exchange, exchange.asn):
+    if why := _kind_refusal(exchange, exchange.asn):
         yield located.problem(
             ("asn",),
             f"AS{exchange.asn} {why}",
@@ -212,8 +217,14 @@ def _peer(
         yield located.problem(
             ("asn",), f"AS{peer.asn} is the route servers' own ASN and cannot be a peer"
         )
-    if (why := asn_refusal(exchange, peer.asn)) is not None:
+    if (why := _kind_refusal(exchange, peer.asn)) is not None:
         yield located.problem(("asn",), f"AS{peer.asn} {why}", "peers need a public ASN")
+    elif (why := exchange.admission.refusal(peer.asn)) is not None:
+        yield located.problem(
+            ("asn",),
+            f"AS{peer.asn} {why}",
+            "the IX admins decide who may join: change admission in ix.yaml, or remove this file",
+        )
     for family in ("ipv4", "ipv6"):
         limit = getattr(peer.max_prefix, family)
         ceiling = getattr(exchange.policy, family).max_prefix_ceiling

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
 
+from ztix.models.admission import Admission
 from ztix.models.base import Strict
 from ztix.models.fields import (
     ASN,
@@ -374,6 +375,10 @@ class Exchange(Strict):
     )
     ixf: IxfExport = Field(
         default=IxfExport(), description="identifiers and contacts for the IX-F member export"
+    )
+    admission: Admission = Field(
+        default=Admission(),
+        description="who may join: allowed and refused ASNs, PeeringDB requirements",
     )
 
     @property

@@ -15,3 +15,9 @@ class RequestBusy(RequestRefused):
     """A request for the same ASN is being processed; this one was not looked at."""
 
     status = 409
+
+
+class NeedsConfirmation(RequestRefused):
+    """The request would replace a pending request of another kind; the member must confirm."""
+
+    status = 409

@@ -4,8 +4,6 @@ when it is not sent (the form again, fields in words), the audit trail."""
 from __future__ import annotations
 
 import re
-import time
-from collections import deque
 from typing import Any, Literal
 
 import httpx
@@ -17,6 +15,16 @@ from ztix.errors import AdapterError, ValidationFailed
 from ztix.portal.access import NetworkAccess, User, from_claims
 from ztix.portal.errors import RequestBusy, RequestRefused
 from ztix.portal.pages import PortalBase, client_address
+from ztix.ports.forge import ChangeInfo
+
+# A form's request key is remembered this long (a retry after that is a new request).
+REQUEST_KEY_TTL = 86400.0
+_KEY = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _request_key(asn: int, given: str) -> str | None:
+    """The store key of a form's request key, None when the form carried none (or junk)."""
+    return f"request:{asn}:{given}" if _KEY.fullmatch(given) else None
 
 
 class RequestHandlers(PortalBase):
@@ -61,18 +69,28 @@ class RequestHandlers(PortalBase):
             return self.error(
                 request, 403, f"AS{asn}", f"PeeringDB no longer lets you act for AS{asn}: {why}."
             )
-        recent = self.submissions.setdefault(user.id, deque())
-        now = time.monotonic()
-        while recent and now - recent[0] > 3600:
-            recent.popleft()
-        if len(recent) >= self.settings.submissions_per_hour:
-            return self.error(
-                request,
-                429,
-                "Too many requests",
-                "You have sent many requests in the last hour; please wait before sending another.",
-            )
+        source = client_address(request) or "unknown"
+        limits = (
+            (f"user:{user.id}", self.settings.submissions_per_hour),
+            (f"ip:{source}", self.settings.submissions_per_hour_per_address),
+        )
+        for counted, (subject, limit) in enumerate(limits):
+            if await self.throttled(request, "submit", subject, limit):
+                for earlier, _ in limits[:counted]:
+                    await self.store.unhit(f"rate:submit:{earlier}")
+                return self.error(
+                    request,
+                    429,
+                    "Too many requests",
+                    "Many requests were sent in the last hour; please wait before sending another.",
+                )
         return user, access
+
+    async def _uncount(self, request: Request, user: User) -> None:
+        """Take back the counts of a request that was not looked at (busy, or a repeat)."""
+        source = client_address(request) or "unknown"
+        for subject in (f"user:{user.id}", f"ip:{source}"):
+            await self.store.unhit(f"rate:submit:{subject}")
 
     async def submit(
         self, request: Request, asn: int, action: Literal["join", "leave"]
@@ -84,7 +102,15 @@ class RequestHandlers(PortalBase):
         user, access = checked
         form = await request.form()
         who = (user, asn, action)
-        # Every request the service looks at counts against the hourly limit; one refused
+        # The form's request key makes a form sent twice (a double click, a retry after a
+        # timeout, on any replica) one request: the second is answered with the first's result.
+        key = _request_key(asn, str(form.get("request_id", "")))
+        if key is not None and not await self.store.add(
+            key, self.sealer.seal({"state": "sending"}), REQUEST_KEY_TTL
+        ):
+            await self._uncount(request, user)
+            return await self._repeated(request, who, key)
+        # Every request the service looks at counts against the hourly limits; one refused
         # because another for the ASN is in progress (409) was not looked at, so it does not.
         try:
             change = await self.service.submit(
@@ -93,22 +119,75 @@ class RequestHandlers(PortalBase):
                 action,
                 node_id=str(form.get("node_id", "")),
                 contact=str(form.get("contact", "")),
+                replace=form.get("replace") == "yes",
             )
         except RequestBusy as exc:
-            return self._refused(request, who, exc)  # not looked at: not counted
+            await self._forget(key)
+            await self._uncount(request, user)
+            return self._refused(request, who, exc)
         except (RequestRefused, ValidationFailed, AdapterError) as exc:
-            self.submissions.setdefault(user.id, deque()).append(time.monotonic())
+            await self._forget(key)
             return await self._not_sent(request, who, form, exc)
-        self.submissions.setdefault(user.id, deque()).append(time.monotonic())
-        self._audit_request(request, who, "submitted", change=change.where)
+        if key is not None:
+            result = {"state": "sent", "where": change.where, "url": change.url}
+            await self.store.put(key, self.sealer.seal(result), REQUEST_KEY_TTL)
+        outcome = "submitted" if change.state == "open" else "saved"
+        self._audit_request(request, who, outcome, change=change.where)
         return self.page("submitted.html", request, asn=asn, change=change, action=action)
+
+    async def _forget(self, key: str | None) -> None:
+        """A request that was not sent: its key may be used again (the member fixes the form)."""
+        if key is not None:
+            await self.store.delete(key)
+
+    async def _repeated(
+        self, request: Request, who: tuple[User, int, str], key: str
+    ) -> HTMLResponse:
+        """The answer to a form sent again: the first sending's result, or that it runs."""
+        _, asn, action = who
+        found = self.sealer.open(await self.store.get(key)) or {}
+        self._audit_request(request, who, "repeated", reason=str(found.get("state", "unknown")))
+        if found.get("state") == "sent":
+            change = ChangeInfo("open", url=str(found.get("url", "")), label=str(found["where"]))
+            return self.page(
+                "submitted.html", request, asn=asn, change=change, action=action, repeated=True
+            )
+        return self.error(
+            request,
+            409,
+            "Already being sent",
+            "This form was sent already and is being processed; reload the page in a moment.",
+        )
+
+    async def withdraw(self, request: Request, asn: int) -> Response:
+        """Withdraw the pending request, once confirmed on the form."""
+        checked = await self.recheck(request, asn)
+        if isinstance(checked, HTMLResponse):
+            return checked
+        user, access = checked
+        who = (user, asn, "withdraw")
+        form = await request.form()
+        if form.get("confirm") != "yes":
+            await self._uncount(request, user)
+            return self.error(
+                request, 400, "Not sent", "Tick the box that confirms the withdrawal, then send."
+            )
+        try:
+            await self.service.withdraw(user, access)
+        except RequestRefused as exc:
+            return self._refused(request, who, exc)
+        except AdapterError as exc:
+            self._audit_request(request, who, "failed", reason=type(exc).__name__)
+            return self.error(request, 502, "Not withdrawn", str(exc))
+        self._audit_request(request, who, "withdrawn")
+        return self.page("withdrawn.html", request, asn=asn)
 
     async def _not_sent(
         self, request: Request, who: tuple[User, int, str], form: Any, exc: Exception
     ) -> HTMLResponse:
         """The answer to a request that was not sent: by the error's type."""
         _, asn, action = who
-        if isinstance(exc, RequestRefused) and action != "join":
+        if isinstance(exc, RequestRefused) and (action != "join" or isinstance(exc, RequestBusy)):
             return self._refused(request, who, exc)
         if isinstance(exc, RequestRefused):
             self._audit_request(request, who, "refused", reason=str(exc)[:200])

@@ -24,7 +24,15 @@ class LoginHandlers(PortalBase):
     """/login, /auth/callback and /logout."""
 
     async def login(self, request: Request) -> Response:
-        """Redirect to PeeringDB; authlib keeps state, nonce and PKCE verifier in the session."""
+        """Redirect to PeeringDB; authlib keeps state, nonce and PKCE verifier in the store."""
+        source = client_address(request) or "unknown"
+        if await self.throttled(request, "login", f"ip:{source}", self.settings.logins_per_minute):
+            return self.error(
+                request,
+                429,
+                "Too many logins",
+                "Many logins came from your address in the last minute; wait a minute and retry.",
+            )
         response: Response = await self.provider.authorize_redirect(
             request, self.settings.redirect_uri
         )
@@ -109,22 +117,26 @@ class LoginHandlers(PortalBase):
                 "sub_mismatch",
             )
         user, networks = from_claims({**claims, **info})
-        self.sessions.drop(request.session.get("sid"))
+        await self.sessions.drop(request.session.get("sid"))
         request.session.clear()  # a fresh session at login (no fixation)
-        sid = self.sessions.create(
+        sid = await self.sessions.create(
             asdict(user),
             [asdict(n) for n in networks],
             {"access_token": token["access_token"], "token_type": "Bearer"},
         )
         request.session.update(sid=sid, csrf=secrets.token_urlsafe(32))
+        await self.load_login(request)
         return user
 
     async def logout(self, request: Request) -> Response:
         """Forget the session."""
         if not await self.csrf_ok(request):
             return self.error(request, 403, "Refused", "The form had no valid CSRF token.")
-        self.sessions.drop(request.session.get("sid"))
+        state = self.login_state(request)
+        await self.sessions.drop(request.session.get("sid"))
         request.session.clear()
+        user_id = state.user.get("id") if state else None
+        self.audit.record("logout", "ok", user_id=user_id, source=client_address(request))
         return RedirectResponse("/", status_code=303)
 
     # ------------------------------------------------------------------ requests

@@ -4,7 +4,7 @@ for which network."""
 from __future__ import annotations
 
 import hmac
-from collections import deque
+import secrets
 from typing import Any
 
 import jinja2
@@ -13,9 +13,11 @@ from fastapi.responses import HTMLResponse
 
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.audit import AuditLog
+from ztix.portal.sealed import Sealer
 from ztix.portal.service import PortalService
-from ztix.portal.sessions import LoggedIn, SessionStore
+from ztix.portal.sessions import LoggedIn, Sessions
 from ztix.portal.settings import PortalSettings
+from ztix.ports.state import StateStore
 
 
 class PortalBase:
@@ -27,26 +29,37 @@ class PortalBase:
         service: PortalService,
         provider: Any,
         env: jinja2.Environment,
+        store: StateStore,
     ) -> None:
         self.settings = settings
         self.service = service
         self.provider = provider
         self.env = env
-        self.submissions: dict[int, deque[float]] = {}
-        self.sessions = SessionStore(settings.session_max_age)
+        self.store = store
+        self.sealer = Sealer(settings.session_secret.get_secret_value())
+        self.sessions = Sessions(store, self.sealer, settings.session_max_age)
         self._export: tuple[float, str] | None = None
         self.audit = AuditLog(settings.audit_log)
 
+    async def load_login(self, request: Request) -> None:
+        """Read this browser's login from the store once per request (see login_state)."""
+        request.state.login = await self.sessions.get(request.session.get("sid"))
+
     def login_state(self, request: Request) -> LoggedIn | None:
-        """The server-side state of this browser's login, if any."""
-        return self.sessions.get(request.session.get("sid"))
+        """The server-side state of this browser's login, if any (read by load_login)."""
+        found: LoggedIn | None = getattr(request.state, "login", None)
+        return found
 
     # ------------------------------------------------------------------ helpers
     def page(self, name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a page with the session's user and CSRF token."""
         state = self.login_state(request)
         html = self.env.get_template(name).render(
-            user=state.user if state else None, csrf=request.session.get("csrf", ""), **context
+            user=state.user if state else None,
+            csrf=request.session.get("csrf", ""),
+            # a new key per form shown: the same form sent twice is one request (forms.py)
+            request_id=secrets.token_urlsafe(18),
+            **context,
         )
         return HTMLResponse(html, status_code=status)
 
@@ -69,13 +82,22 @@ class PortalBase:
             return None
         return User(**state.user), [NetworkAccess(**n) for n in state.networks]
 
-    @staticmethod
-    async def csrf_ok(request: Request) -> bool:
-        """Whether the form carries this session's CSRF token."""
+    async def csrf_ok(self, request: Request) -> bool:
+        """Whether the form carries this session's CSRF token (a refusal is audited)."""
         form = await request.form()
         given = str(form.get("csrf", ""))
         expected = str(request.session.get("csrf", ""))
-        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+        if bool(expected) and hmac.compare_digest(given.encode(), expected.encode()):
+            return True
+        state = self.login_state(request)
+        self.audit.record(
+            "csrf",
+            "refused",
+            user_id=state.user.get("id") if state else None,
+            path=request.url.path,
+            source=client_address(request),
+        )
+        return False
 
     def allowed(self, request: Request, asn: int) -> tuple[User, NetworkAccess] | HTMLResponse:
         """The user and their access to `asn`, or the page that says why not."""
@@ -85,6 +107,7 @@ class PortalBase:
         user, networks = who
         access = next((n for n in networks if n.asn == asn), None)
         if access is None:
+            self.denied(request, user.id, asn, "not affiliated")
             return self.error(
                 request,
                 403,
@@ -94,10 +117,39 @@ class PortalBase:
                 "PeeringDB.",
             )
         if not access.may_act:
+            self.denied(request, user.id, asn, access.why)
             return self.error(
                 request, 403, f"AS{asn}", f"You may not act for AS{asn}: {access.why}."
             )
         return user, access
+
+    def denied(self, request: Request, user_id: int | None, asn: int | None, why: str) -> None:
+        """An access refused, in the audit trail (who, for which network, why, from where)."""
+        self.audit.record(
+            "access",
+            "denied",
+            user_id=user_id,
+            asn=asn,
+            path=request.url.path,
+            reason=why[:200],
+            source=client_address(request),
+        )
+
+    async def throttled(self, request: Request, kind: str, subject: str, limit: int) -> bool:
+        """Whether `subject` (a user or an address) used up `kind`'s hourly or per-minute
+        allowance; every refusal goes to the audit trail. Counts the request when not."""
+        window = 60.0 if kind == "login" else 3600.0
+        if await self.store.hit(f"rate:{kind}:{subject}", window, limit):
+            return False
+        self.audit.record(
+            "rate-limit",
+            "refused",
+            kind=kind,
+            subject=subject,
+            path=request.url.path,
+            source=client_address(request),
+        )
+        return True
 
 
 def client_address(request: Request) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import yaml
 
@@ -16,6 +17,21 @@ def safe_name(name: str, asn: int) -> str:
     """PeeringDB's network name reduced to the characters a peer file allows."""
     cleaned = make_safe_text(name)[:100].strip()
     return cleaned or f"AS{asn}"
+
+
+def visible(text: str, limit: int = 100) -> str:
+    """`text` on one line with every invisible or direction-changing character shown as
+    <U+XXXX>: control and format characters (bidi overrides and isolates, zero-width ones:
+    Unicode categories Cc and Cf, https://www.unicode.org/reports/tr9/), separators, private use
+    and unassigned code points. For names the admins read (commit messages, change requests),
+    which must show what they say."""
+    out = []
+    for char in " ".join(text.split())[:limit]:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"):
+            out.append(f"<U+{ord(char):04X}>")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def as_sets(irr_as_set: str) -> tuple[str, ...]:

@@ -30,6 +30,19 @@ class PortalSettings(ForgeSettings):
     max_prefix_floor_v4: int = Field(default=10, ge=1, le=10_000_000)
     max_prefix_floor_v6: int = Field(default=10, ge=1, le=10_000_000)
     submissions_per_hour: int = Field(default=5, ge=1, le=1000)
+    # Per client address (behind a proxy: the address it passes on, uvicorn's proxy headers).
+    submissions_per_hour_per_address: int = Field(default=30, ge=1, le=10000)
+    logins_per_minute: int = Field(default=20, ge=1, le=10000)
+    # Where logins, pending logins, rate limits, request keys and locks live: empty for SQLite
+    # beside the checkout (<workdir>.state.sqlite3: one host, any number of processes), or a
+    # PostgreSQL URL (postgresql://user:password@host/db) shared by replicas on several hosts.
+    store_url: Secret1 | None = None
+    # Seconds a page waits for PeeringDB, the forge or the IRR before it shows what it has and
+    # says what it could not read.
+    page_timeout: float = Field(default=8.0, gt=0, le=60)
+    # Seconds between looks for requests pushed without their change request (the forge failed
+    # after the push); each is opened as soon as the forge answers.
+    reconcile_interval: float = Field(default=60.0, ge=5, le=3600)
     # The read-only route-server key for the looking glass (authorized_keys forces `birdc -r`;
     # the operator's manual has the line). Without it the portal shows no looking glass.
     status_ssh_key: Secret1 | None = None
@@ -60,9 +73,23 @@ class PortalSettings(ForgeSettings):
                     f"ZTIX_PORTAL_{name.upper()} must be https:// (plain http only on loopback, "
                     "with ZTIX_PORTAL_COOKIE_SECURE=false, for development)"
                 )
+        url = self.store_url.get_secret_value() if self.store_url else ""
+        if url and not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
+            problems.append(
+                "ZTIX_PORTAL_STORE_URL must be postgresql://... or sqlite:///absolute/path "
+                "(or unset: SQLite beside the checkout)"
+            )
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def store_location(self) -> str:
+        """The state store: a PostgreSQL URL, or sqlite:///<path> (the default beside workdir)."""
+        url = self.store_url.get_secret_value() if self.store_url else ""
+        if url:
+            return url
+        return "sqlite:///" + str(self.workdir.with_name(self.workdir.name + ".state.sqlite3"))
 
     @property
     def redirect_uri(self) -> str:

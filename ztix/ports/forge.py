@@ -37,6 +37,15 @@ class Forge(Protocol):
         """The newest request of `branch` (state "none" if there is none)."""
         ...
 
+    @property
+    def opens_requests(self) -> bool:
+        """Whether a change needs a request opened on the forge (False: the branch is it)."""
+        ...
+
+    async def close_change(self, branch: str) -> None:
+        """Close the open request of `branch`, if there is one (withdrawn by the member)."""
+        ...
+
     async def check_state(self, sha: str) -> str | None:
         """The apply job's result for a commit, as reported to the forge (context ztix/apply)."""
         ...

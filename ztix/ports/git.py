@@ -44,6 +44,18 @@ class Workspace(Protocol):
         """The files of a remote branch, None if there is no such branch."""
         ...
 
+    def branch_message(self, branch: str) -> str | None:
+        """The newest commit message of `branch` as of the last fetch (None: no such branch)."""
+        ...
+
+    def delete_branch(self, branch: str) -> bool:
+        """Delete `branch` on the remote; whether it existed."""
+        ...
+
+    def reachable(self) -> None:
+        """Raise an AdapterError unless the remote answers."""
+        ...
+
     def push_change(
         self,
         asn: int,

@@ -18,6 +18,7 @@ class Network:
     info_prefixes6: int | None
     never_via_route_servers: bool
     status: str
+    policy_general: str = ""  # Open, Selective, Restrictive or No ("" when not given)
 
 
 class PeeringDB(Protocol):

@@ -1,0 +1,1 @@
+"""State stores: SQLite on one host, PostgreSQL for replicas (ztix.ports.state)."""
