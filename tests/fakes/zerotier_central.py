@@ -163,6 +163,7 @@ class FakeCentral(FakeApi):
                 "name": "",
                 "description": "",
                 "hidden": False,
+                "lastSeen": 0,  # never checked in: the node has not joined (central/v1.json)
                 "config": {
                     "id": node,
                     "authorized": False,

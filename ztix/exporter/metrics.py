@@ -214,6 +214,16 @@ def _zerotier(snapshot: Snapshot) -> Iterator[Metric]:
         have = live.get(node)
         authorized.add_metric([node, want.name], 1.0 if have and want.same_settings(have) else 0.0)
     yield authorized
+    seen = GaugeMetricFamily(
+        "ztix_zerotier_member_last_seen_timestamp_seconds",
+        "When the node last checked in with the controller (ZeroTier Central only)",
+        labels=["node", "name"],
+    )
+    for node, want in sorted(reading.desired.items()):
+        have = live.get(node)
+        if have is not None and have.last_seen is not None:
+            seen.add_metric([node, want.name], have.last_seen)
+    yield seen
     counts = GaugeMetricFamily(
         "ztix_zerotier_members", "Members of the network", labels=["authorized"]
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 DESCRIPTION = "managed by ZT-IX from the peering repository"
@@ -22,6 +22,9 @@ class Member:
     active_bridge: bool = False
     capabilities: tuple[int, ...] = ()
     tags: tuple[tuple[int, int], ...] = ()
+    # When the node last checked in (seconds since the epoch), where the API says (Central's
+    # lastSeen; a self-hosted controller's API does not): read for monitoring, never written.
+    last_seen: float | None = field(default=None, compare=False)
 
     def same_settings(self, other: Member) -> bool:
         """Equal in everything ZT-IX writes (addresses compared as sets)."""

@@ -124,4 +124,12 @@ def _member(data: dict[str, Any]) -> Member:
         active_bridge=config.get("activeBridge") is True,
         capabilities=normalise_ints(config.get("capabilities")),
         tags=normalise_tags(config.get("tags")),
+        last_seen=_seen(data.get("lastSeen")),
     )
+
+
+def _seen(value: Any) -> float | None:
+    """Central's lastSeen (milliseconds; 0 or absent when unknown, central/v1.json) in seconds."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value / 1000
+    return None
