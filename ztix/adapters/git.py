@@ -6,9 +6,15 @@ Branch `ztix/AS<asn>` holds the member's one open change; a second request rewri
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import logging
+import os
 import re
+import shutil
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import git
@@ -19,13 +25,26 @@ from ztix.load.loader import PEERS_DIR
 from ztix.load.tree import Entry
 from ztix.ports.git import BRANCH_PREFIX, Pushed
 
+log = logging.getLogger("ztix.git")
+
+# A lock file git left this long ago belongs to no live operation of ours: we hold the checkout
+# exclusively, and a git child of a process killed under it (SIGKILL leaves its children to
+# die of SIGPIPE, their lock files behind) finishes or dies within seconds.
+STALE_LOCK_AGE = 10.0
+
 
 class GitChangeError(AdapterError):
     """Cloning, committing or pushing the change failed."""
 
 
 class GitWorkspace:
-    """A clone of the peering repository used only by the portal (one operation at a time)."""
+    """A clone of the peering repository used only by the portal (one operation at a time).
+
+    One operation at a time across threads and processes: an exclusive `flock` on
+    `<workdir>.lock`, so two processes given the same workdir take turns, and whoever holds it
+    clears the lock files a killed predecessor's git left behind (git refuses to touch a ref or
+    the index while its `.lock` exists, forever).
+    """
 
     def __init__(
         self,
@@ -40,14 +59,50 @@ class GitWorkspace:
         self.author = git.Actor(*author)
         self._lock = threading.Lock()
 
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the checkout: this thread, this process, and every process on this host."""
+        with self._lock:
+            self.workdir.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(
+                self.workdir.with_name(self.workdir.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600
+            )
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._clear_stale_locks()
+                yield
+            finally:
+                os.close(fd)  # releases the flock
+
+    def _clear_stale_locks(self) -> None:
+        gitdir = self.workdir / ".git"
+        if not gitdir.is_dir():
+            return
+        now = time.time()
+        for path in gitdir.rglob("*.lock"):
+            with contextlib.suppress(OSError):
+                if now - path.lstat().st_mtime >= STALE_LOCK_AGE:
+                    path.unlink()
+                    log.warning("removed %s, left by a git operation that never finished", path)
+
     def _repo(self, fetch: bool = True) -> git.Repo:
         if (self.workdir / ".git").is_dir():
             repo = git.Repo(self.workdir)
         elif not fetch:
             raise GitChangeError("the peering repository was not read yet")
         else:
-            self.workdir.parent.mkdir(parents=True, exist_ok=True)
-            repo = git.Repo.clone_from(self.repo_url, self.workdir)
+            # Cloned beside and renamed into place: a clone cut short is never taken for one.
+            partial = self.workdir.with_name(self.workdir.name + ".cloning")
+            shutil.rmtree(partial, ignore_errors=True)
+            git.Repo.clone_from(self.repo_url, partial)
+            if self.workdir.exists() and any(self.workdir.iterdir()):
+                shutil.rmtree(partial, ignore_errors=True)
+                raise GitChangeError(
+                    f"{self.workdir} holds files but no git checkout: move it away or give "
+                    "the portal another workdir"
+                )
+            partial.replace(self.workdir)  # an empty directory is replaced
+            repo = git.Repo(self.workdir)
         if fetch:
             repo.remotes.origin.fetch(prune=True)
         return repo
@@ -58,7 +113,7 @@ class GitWorkspace:
         A branch that main already holds is not open: merged (its commit is in main's history),
         or applied by hand (main has its peer file as the branch has it, squash or rebase).
         """
-        with self._lock:
+        with self._exclusive():
             try:
                 repo = self._repo()
                 head = repo.commit(f"origin/{self.main}")
@@ -77,16 +132,16 @@ class GitWorkspace:
                         continue
                     branches[asn] = files
                 return main, branches
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
 
     def main_files(self) -> tuple[dict[str, Entry], int]:
         """The files on main and its commit time (seconds since the epoch), after a fetch."""
-        with self._lock:
+        with self._exclusive():
             try:
                 head = self._repo().commit(f"origin/{self.main}")
                 return tree_files(head.tree), int(head.committed_date)
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
 
     def changed_at(self, path: str) -> int | None:
@@ -94,31 +149,31 @@ class GitWorkspace:
 
         As of the last fetch: callers ask right after a snapshot, which fetched.
         """
-        with self._lock:
+        with self._exclusive():
             try:
                 repo = self._repo(fetch=False)
                 stamp = repo.git.log("-1", "--format=%ct", f"origin/{self.main}", "--", path)
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(f"cannot read the peering repository: {_why(exc)}") from None
         return int(stamp) if stamp.strip().isdigit() else None
 
     def branch_files(self, branch: str) -> dict[str, Entry] | None:
         """The files of `branch` on the remote as of the last fetch (callers ask right after a
         snapshot); None when it does not exist."""
-        with self._lock:
+        with self._exclusive():
             try:
                 repo = self._repo(fetch=False)
                 for ref in repo.remotes.origin.refs:
                     if ref.remote_head == branch:
                         return tree_files(ref.commit.tree)
                 return None
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(f"cannot read {branch}: {_why(exc)}") from None
 
     def branch_message(self, branch: str) -> str | None:
         """The message of the newest commit of `branch` as of the last fetch (None: no such
         branch): the title and description of its change request."""
-        with self._lock:
+        with self._exclusive():
             try:
                 repo = self._repo(fetch=False)
                 for ref in repo.remotes.origin.refs:
@@ -126,13 +181,13 @@ class GitWorkspace:
                         message = ref.commit.message
                         return message if isinstance(message, str) else message.decode()
                 return None
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(f"cannot read {branch}: {_why(exc)}") from None
 
     def delete_branch(self, branch: str) -> bool:
         """Delete `branch` on the remote, as fetched now (whether it existed); a branch that
         moved since the fetch is left alone (force-with-lease), and that is an error."""
-        with self._lock:
+        with self._exclusive():
             try:
                 repo = self._repo()
                 tracked = f"refs/remotes/origin/{branch}"
@@ -144,15 +199,15 @@ class GitWorkspace:
                 )
                 repo.remotes.origin.fetch(prune=True)
                 return True
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(f"cannot delete {branch}: {_why(exc)}") from None
 
     def reachable(self) -> None:
         """Raise GitChangeError unless the remote answers (`git ls-remote`, main only)."""
-        with self._lock:
+        with self._exclusive():
             try:
                 git.cmd.Git().ls_remote("--heads", self.repo_url, self.main)
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(
                     f"the peering repository does not answer: {_why(exc)}"
                 ) from None
@@ -185,7 +240,7 @@ class GitWorkspace:
 
         Idempotent: when the branch already holds exactly that tree, nothing is pushed.
         """
-        with self._lock:
+        with self._exclusive():
             try:
                 repo = self._repo()
                 repo.git.checkout("--force", "-B", branch, f"origin/{self.main}")
@@ -212,7 +267,7 @@ class GitWorkspace:
                     lease = f"--force-with-lease={branch}:"
                 repo.git.push("origin", lease, f"{branch}:refs/heads/{branch}")
                 return Pushed(branch, commit.hexsha)
-            except git.GitError as exc:
+            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
                 raise GitChangeError(f"cannot push {branch}: {_why(exc)}") from None
 
 
