@@ -38,6 +38,16 @@ def _path(value: str) -> Path:
     return Path(value)
 
 
+def _directory(value: str) -> Path:
+    """A path argument naming an existing directory (a repository, a checkout)."""
+    path = _path(value)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a directory" if path.exists() else f"{value!r} does not exist"
+        )
+    return path
+
+
 def _metrics_file(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--metrics-file",
@@ -47,7 +57,9 @@ def _metrics_file(p: argparse.ArgumentParser) -> None:
 
 
 def _repo(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--repo", type=_path, default=Path("."), help="peering repository (default: .)")
+    p.add_argument(
+        "--repo", type=_directory, default=Path("."), help="peering repository (default: .)"
+    )
 
 
 def _command(p: argparse.ArgumentParser, target: str) -> None:

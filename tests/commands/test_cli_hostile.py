@@ -262,6 +262,21 @@ def test_a_real_process_prints_no_traceback_for_a_bad_revision(tmp_path: Path) -
     assert "unknown revision 'HEAD@{99}'" in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("where", "said"), [("missing", "does not exist"), ("file", "is not a directory")]
+)
+def test_a_repo_that_is_not_a_directory_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, said: str
+) -> None:
+    target = tmp_path / where
+    if where == "file":
+        target.write_text("ix.yaml\n")
+    with pytest.raises(SystemExit) as exited:
+        main(["validate", "--repo", str(target)])
+    assert exited.value.code == 2
+    assert f"argument --repo: {str(target)!r} {said}" in capsys.readouterr().err
+
+
 def test_json_logs_are_one_object_per_line_with_the_location(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
