@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-# A top-level `protocol` or `template` block: kind, type, name, optional `from` template.
-BLOCK = re.compile(r"^((protocol|template) \S+ (\S+)(?: from (\S+))?.*?^})", re.M | re.S)
-# A set constant: `define NAME = [ a, b, ... ];` on one line or many (IRR sets run to 200,000).
-SET_DEFINE = re.compile(r"^define (\w+) = \[(.*?)\];\n?", re.M | re.S)
+# A top-level statement the plan splits on: a block's first line (kind, type, name, the
+# template it is `from`), or a set constant's opening (IRR sets run to 200,000 elements).
+_TOP = re.compile(
+    r"^(?:(protocol|template) (\S+) (\S+)(?: from (\S+))?|define (\w+) = \[)", re.M
+)
+_CONTENT = re.compile(r"\S")
 # One element of a set: a prefix, ASN or range, with its length range ({16,24}) if it has one.
 _ELEMENT = re.compile(r"[^,{}\s]+(?:\{[^{}]*\})?")
 
@@ -32,56 +34,60 @@ class ConfigParts:
 
 
 def parts(config: str) -> ConfigParts:
-    """Split a config into its parts (one pass over the blocks, one over the set constants)."""
+    """Split a config into its parts, in one pass over the top-level statements.
+
+    The bodies of blocks and set constants are skipped by `str.find` (a block ends at the first
+    line that starts with `}`, a set at its first `];`), so a 10 MB config of IRR sets costs
+    what its statements do, not a regex step per character.
+    """
     found: dict[str, str] = {}
     parents: dict[str, str] = {}
+    sets: dict[str, str] = {}
     bgp = set()
     rest: list[str] = []
-    end = 0
-    for match in BLOCK.finditer(config):
-        rest.append(config[end : match.start()])
-        block, kind, name, parent = match.groups()
-        found[f"{kind} {name}"] = block
+    gap: list[str] = []  # the text since the last block, without its set constants
+    gap_start = piece = pos = 0
+    while (match := _TOP.search(config, pos)) is not None:
+        start = match.start()
+        name = match.group(5)
+        if name is not None:  # define NAME = [ ... ];
+            close = config.find("];", match.end())
+            if close < 0:  # not a set constant after all: leave it as text
+                pos = match.end()
+                continue
+            gap.append(config[piece:start])
+            sets[name] = config[match.end() : close]
+            pos = piece = close + 3 if config.startswith("\n", close + 2) else close + 2
+            continue
+        close = config.find("\n}", match.end())
+        if close < 0:  # an unclosed block: the rest is text
+            break
+        gap.append(config[piece:start])
+        _keep(config, gap_start, start, gap, rest)
+        end = close + 2
+        kind, name, parent = match.group(1), match.group(3), match.group(4)
+        found[f"{kind} {name}"] = config[start:end]
         if parent:
             parents[name] = parent
-        if block.startswith("protocol bgp "):
+        if kind == "protocol" and match.group(2) == "bgp":
             bgp.add(name)
-        end = match.end()
-    rest.append(config[end:])
-    # The blank lines between blocks are not content: adding a block must not show as a diff
-    # of the text around it.
-    outside = "".join(chunk for chunk in rest if chunk.strip())
-    sets: dict[str, str] = {}
-    kept: list[str] = []
-    end = 0
-    for match in SET_DEFINE.finditer(outside):
-        kept.append(outside[end : match.start()])
-        sets[match.group(1)] = match.group(2)
-        end = match.end()
-    kept.append(outside[end:])
-    return ConfigParts(found, parents, sets, "".join(kept), frozenset(bgp))
+        gap_start = piece = pos = end
+    gap.append(config[piece:])
+    _keep(config, gap_start, len(config), gap, rest)
+    return ConfigParts(found, parents, sets, "".join(rest), frozenset(bgp))
+
+
+def _keep(config: str, start: int, end: int, gap: list[str], rest: list[str]) -> None:
+    """Move the text between two blocks to `rest`, unless it is only blank lines: those are not
+    content (adding a block must not show as a diff of the text around it)."""
+    if _CONTENT.search(config, start, end):
+        rest.extend(gap)
+    gap.clear()
 
 
 def elements(body: str) -> tuple[str, ...]:
     """The elements of a set constant's body, in order."""
     return tuple(_ELEMENT.findall(body))
-
-
-def blocks(config: str) -> tuple[dict[str, str], str]:
-    """(protocol/template name -> its block text, everything else concatenated).
-
-    Names are `protocol NAME` / `template NAME`; the rest (globals, tables, functions, defines,
-    comments) is returned as one text, in order, without the blank lines between blocks.
-    """
-    found: dict[str, str] = {}
-    rest: list[str] = []
-    end = 0
-    for match in BLOCK.finditer(config):
-        rest.append(config[end : match.start()])
-        found[f"{match.group(2)} {match.group(3)}"] = match.group(1)
-        end = match.end()
-    rest.append(config[end:])
-    return found, "".join(chunk for chunk in rest if chunk.strip())
 
 
 def session_texts(config: ConfigParts) -> dict[str, str]:
