@@ -13,9 +13,7 @@ from typing import Literal
 
 # A top-level statement the plan splits on: a block's first line (kind, type, name, the
 # template it is `from`), or a set constant's opening (IRR sets run to 200,000 elements).
-_TOP = re.compile(
-    r"^(?:(protocol|template) (\S+) (\S+)(?: from (\S+))?|define (\w+) = \[)", re.M
-)
+_TOP = re.compile(r"^(?:(protocol|template) (\S+) (\S+)(?: from (\S+))?|define (\w+) = \[)", re.M)
 _CONTENT = re.compile(r"\S")
 # One element of a set: a prefix, ASN or range, with its length range ({16,24}) if it has one.
 _ELEMENT = re.compile(r"[^,{}\s]+(?:\{[^{}]*\})?")

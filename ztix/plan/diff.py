@@ -26,6 +26,7 @@ from ztix.plan.zerotier import (
     plan_members,
     plan_network,
 )
+from ztix.render.irr import SetMemo
 from ztix.render.routeserver import repository_configs
 from ztix.render.templates import TemplateSet
 
@@ -205,14 +206,18 @@ def _set_diff(
     removed = [e for e in old if e not in after]
     added = [e for e in new if e not in before]
     key = f"define {name}"
-    lines = [
-        f"--- {old_file} {key}\n",
-        f"+++ {new_file} {key}\n",
-        f"@@ set: {len(added)} added, {len(removed)} removed @@\n",
-        *(f"-  {e}\n" for e in removed),
-        *(f"+  {e}\n" for e in added),
-    ]
-    return BlockDiff(key, "".join(lines), len(added), len(removed))
+    text = (
+        f"--- {old_file} {key}\n+++ {new_file} {key}\n"
+        f"@@ set: {len(added)} added, {len(removed)} removed @@\n"
+        + _prefixed("-  ", removed)
+        + _prefixed("+  ", added)
+    )
+    return BlockDiff(key, text, len(added), len(removed))
+
+
+def _prefixed(mark: str, lines: list[str]) -> str:
+    """`lines` as diff lines, each after `mark` (one join: sets run to 200,000 elements)."""
+    return mark + f"\n{mark}".join(lines) + "\n" if lines else ""
 
 
 def config_diff(route_server: str, before: str, after: str, base_name: str) -> ConfigDiff:
@@ -283,19 +288,20 @@ def plan(
     """
     head_peers = [p.model for p in head.peers]
     want = desired_members(head.exchange.model, head_peers)
+    memo: SetMemo = {}  # members whose IRR data did not change: their sets are built once
     had = []
     old_configs: dict[str, str] = {}
     old_network = None
     if base is not None:
         base_peers = [p.model for p in base.peers]
         had = list(desired_members(base.exchange.model, base_peers).values())
-        old_configs = repository_configs(base, base_templates)
+        old_configs = repository_configs(base, base_templates, memo=memo)
         old_network = desired_network(base.exchange.model)
     members = tuple(c for c in plan_members(want, had) if c.writes)
     network = plan_network(desired_network(head.exchange.model), old_network)
     configs = tuple(
         config_diff(rs, old_configs.get(rs, ""), text, base_name)
-        for rs, text in repository_configs(head, head_templates).items()
+        for rs, text in repository_configs(head, head_templates, memo=memo).items()
         if old_configs.get(rs, "") != text
     )
     origins = (

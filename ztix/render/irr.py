@@ -54,8 +54,17 @@ def _wrap(entries: list[str]) -> str:
     return "" if not entries else "\n  " + ",\n  ".join(entries) + "\n"
 
 
+# id(data), longest lengths, more-specifics -> (data, its sets): a plan renders two revisions
+# whose members' IRR data are mostly the same objects (the loader's memo), so each member's
+# sets are built once. The data is kept with its sets, so an id is never reused meanwhile.
+SetMemo = dict[tuple[int, tuple[int, int], bool], tuple[IrrData, "IrrMember"]]
+
+
 def irr_context(
-    exchange: Exchange, peers: Sequence[Peer], irr: Mapping[int, IrrData]
+    exchange: Exchange,
+    peers: Sequence[Peer],
+    irr: Mapping[int, IrrData],
+    memo: SetMemo | None = None,
 ) -> dict[str, Any] | None:
     """The templates' `irr` value: the settings and every member's sets (None: no IRR)."""
     settings = exchange.irr_filter
@@ -75,15 +84,21 @@ def irr_context(
         if data is None:
             members.append(IrrMember(peer.asn, False, SetText(), SetText(), SetText()))
             continue
-        members.append(
-            IrrMember(
-                asn=peer.asn,
-                known=True,
-                v4=_prefix_set(data.ipv4, longest[0], settings.more_specifics),
-                v6=_prefix_set(data.ipv6, longest[1], settings.more_specifics),
-                origins=SetText(_wrap(list(data.origins))),
-            )
+        key = (id(data), longest, settings.more_specifics)
+        known = memo.get(key) if memo is not None else None
+        if known is not None and known[0] is data:
+            members.append(known[1])
+            continue
+        member = IrrMember(
+            asn=peer.asn,
+            known=True,
+            v4=_prefix_set(data.ipv4, longest[0], settings.more_specifics),
+            v6=_prefix_set(data.ipv6, longest[1], settings.more_specifics),
+            origins=SetText(_wrap(list(data.origins))),
         )
+        if memo is not None:
+            memo[key] = (data, member)
+        members.append(member)
     return {
         "origin_reject": settings.origin == "reject",
         "prefix_reject": settings.prefix == "reject",

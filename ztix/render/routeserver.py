@@ -24,7 +24,7 @@ from ztix.models.special import (
     PRIVATE_ASN_RANGES,
     RESERVED_ASN_RANGES,
 )
-from ztix.render.irr import IrrMember, SetText, irr_context
+from ztix.render.irr import IrrMember, SetMemo, SetText, irr_context
 from ztix.render.templates import TemplateSet, render_template, shipped
 
 if TYPE_CHECKING:
@@ -162,9 +162,10 @@ def render_route_server(
     held: frozenset[str] = frozenset(),
     *,
     irr: Mapping[int, IrrData] | None = None,
+    memo: SetMemo | None = None,
 ) -> str:
     """The BIRD config text of one route server (`held`: its sessions kept down by max-prefix;
-    `irr`: the members' IRR data by ASN, from irr/)."""
+    `irr`: the members' IRR data by ASN, from irr/; `memo`: sets built by earlier renders)."""
     policy = exchange.policy
     lan = exchange.peering_lan
     rpki = exchange.rpki
@@ -236,7 +237,7 @@ def render_route_server(
         "sessions": own,
         "active_sessions": sum(1 for s in own if not s.disabled),
         "peer_count": len(peers),
-        "irr": irr_context(exchange, peers, irr or {}),
+        "irr": irr_context(exchange, peers, irr or {}, memo),
     }
     return render_template(env, "bird/bird.conf.j2", context)
 
@@ -278,17 +279,20 @@ def render_all(
     templates: TemplateSet | None = None,
     held: dict[str, frozenset[str]] | None = None,
     irr: Mapping[int, IrrData] | None = None,
+    *,
+    memo: SetMemo | None = None,
 ) -> dict[str, str]:
     """Route-server name -> BIRD config text, for every route server of the exchange.
 
     `held`: route server -> its sessions kept down after exceeding max-prefix (from the route
-    server itself: the deployer reads them); none by default.
+    server itself: the deployer reads them); none by default. `memo`: see `SetMemo`.
     """
     env = environment(templates)
     held = held or {}
+    memo = {} if memo is None else memo  # route servers share their members' sets too
     return {
         rs.name: render_route_server(
-            exchange, rs, peers, env, held.get(rs.name, frozenset()), irr=irr or {}
+            exchange, rs, peers, env, held.get(rs.name, frozenset()), irr=irr or {}, memo=memo
         )
         for rs in exchange.route_servers
     }
@@ -298,10 +302,11 @@ def repository_configs(
     repo: Repository,
     templates: TemplateSet | None = None,
     held: dict[str, frozenset[str]] | None = None,
+    memo: SetMemo | None = None,
 ) -> dict[str, str]:
     """`render_all` of a loaded repository: its exchange, peers and IRR data."""
     peers = [p.model for p in repo.peers]
-    return render_all(repo.exchange.model, peers, templates, held, irr=repo.irr_data())
+    return render_all(repo.exchange.model, peers, templates, held, repo.irr_data(), memo=memo)
 
 
 def repository_renderers(
