@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -81,10 +82,9 @@ def blob_id(data: bytes) -> bytes:
     return hashlib.sha1(b"blob %d\x00" % len(data) + data, usedforsecurity=False).digest()
 
 
-def _raw_entry(
-    tree: git.Tree, mode: int, binsha: bytes, limit: int, known: Mapping[bytes, bytes]
-) -> Entry:
-    """An entry of a tree listing by its mode alone (a gitlink has no object to read)."""
+def _raw_entry(mode: int, binsha: bytes, known: Mapping[bytes, bytes]) -> Entry | None:
+    """An entry of a tree listing by its mode alone (a gitlink has no object to read); None
+    for a regular file whose bytes must still be read from git."""
     kind = mode & 0o170000
     if kind == 0o040000:
         return NotAFile("directory")
@@ -93,11 +93,55 @@ def _raw_entry(
     if mode == _SYMLINK:
         return NotAFile("symbolic link")
     if mode in _REGULAR:
-        if binsha in known:  # the same bytes are already here (the working tree's copy)
-            return known[binsha]
-        data: bytes = tree.repo.odb.stream(binsha).read(limit + 1)
-        return data
+        return known.get(binsha)  # the same bytes may be here already (the working tree's)
     return NotAFile("special file")
+
+
+def _read_blobs(repo: git.Repo, wanted: Mapping[bytes, int]) -> dict[bytes, bytes]:
+    """Blobs by binary id, each up to its limit + 1 bytes (enough to say it is too large).
+
+    Two git processes for any number of blobs: `cat-file --batch-check` for their sizes, then
+    `cat-file --batch` for those within their limits. One round trip per blob through
+    GitPython's persistent cat-file costs ~0.3 ms: 0.8 s for a plan of 2,000 changed files.
+    """
+    if not wanted:
+        return {}
+    ids = list(wanted)
+    sizes = {}
+    for line in _cat_file(repo, "--batch-check", ids).splitlines():
+        name, _, rest = line.partition(b" ")
+        kind, _, size_text = rest.partition(b" ")
+        if kind != b"blob":
+            raise GitError(
+                f"cannot read object {name.decode()} of the base revision ({rest.decode()})"
+            )
+        sizes[bytes.fromhex(name.decode())] = int(size_text)
+    small = [i for i in ids if sizes[i] <= wanted[i]]
+    out = {i: repo.odb.stream(i).read(wanted[i] + 1) for i in ids if sizes[i] > wanted[i]}
+    data = _cat_file(repo, "--batch", small)
+    pos = 0
+    for binsha in small:
+        end = data.index(b"\n", pos)
+        size = int(data[pos:end].rsplit(b" ", 1)[1])
+        out[binsha] = data[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1  # the content, then a newline
+    return out
+
+
+def _cat_file(repo: git.Repo, mode: str, ids: list[bytes]) -> bytes:
+    done = subprocess.run(
+        ["git", f"--git-dir={repo.git_dir}", "cat-file", mode],
+        input=b"".join(i.hex().encode() + b"\n" for i in ids),
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        why = done.stderr.decode(errors="replace").strip().splitlines()
+        raise GitError(
+            f"cannot read the base revision: {why[-1] if why else 'git cat-file failed'}"
+        )
+    return done.stdout
 
 
 def tree_files(
@@ -110,10 +154,12 @@ def tree_files(
     `known`: blob id -> content already at hand (a plan's working tree): those are not read
     from git again, which is most of a plan's reading on a large exchange.
     """
-    files: dict[str, Entry] = {}
+    files: dict[str, Entry | None] = {}  # in the tree's order; None: read together below
     exchange = _item(tree, f"{base}{EXCHANGE_FILE}")
     if exchange is not None:
         files[EXCHANGE_FILE] = _entry(exchange)
+    unread: dict[str, bytes] = {}  # path -> blob id
+    wanted: dict[bytes, int] = {}  # blob id -> its read limit
     for name in DATA_DIRS:
         folder = _item(tree, f"{base}{name}")
         if folder is None:
@@ -123,8 +169,15 @@ def tree_files(
             continue
         for binsha, mode, entry_name in tree_entries_from_data(folder.data_stream.read()):
             relative = f"{name}/{entry_name}"
-            files[relative] = _raw_entry(folder, mode, binsha, read_limit(relative), known or {})
-    return files
+            files[relative] = entry = _raw_entry(mode, binsha, known or {})
+            if entry is None:
+                unread[relative] = binsha
+                wanted[binsha] = max(wanted.get(binsha, 0), read_limit(relative))
+    blobs = _read_blobs(tree.repo, wanted)
+    return {
+        path: blobs[unread[path]][: read_limit(path) + 1] if entry is None else entry
+        for path, entry in files.items()
+    }
 
 
 def template_files(tree: git.Tree, base: str = "") -> dict[str, bytes]:
