@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ztix.adapters.build import build_deployer, build_zerotier, settings
 from ztix.commands.output import write_file
 from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
-from ztix.settings.env import Settings
 
 if TYPE_CHECKING:
     from ztix.plan.diff import Plan
     from ztix.render.templates import TemplateSet
+    from ztix.settings.env import Settings
 
 
 def run(args: argparse.Namespace) -> int:
     """Plan a change: offline against --base, or against the live systems with --live."""
-    if args.live:
+    if args.live:  # the adapters and their stacks only here: an offline plan starts faster
+        import asyncio  # noqa: PLC0415
+
+        from ztix.adapters.build import settings  # noqa: PLC0415
+
         return asyncio.run(_plan_live(args, settings()))
     if args.only:
         raise SettingsError("--only needs --live (an offline plan always covers every part)")
@@ -77,6 +79,7 @@ def _plan_base(args: argparse.Namespace) -> int:
 
 
 async def _plan_live(args: argparse.Namespace, settings: Settings) -> int:
+    from ztix.adapters.build import build_deployer, build_zerotier  # noqa: PLC0415
     from ztix.apply.drift import DriftReport, route_server_drift, zerotier_drift  # noqa: PLC0415
     from ztix.load.loader import load  # noqa: PLC0415
     from ztix.ports.zerotier import ZeroTierProvider  # noqa: PLC0415
