@@ -21,7 +21,7 @@ import yaml
 from tests.fakes.server import Fault
 from tests.gitrepo import git
 from tests.portal.op import USERS
-from tests.portal.replicas import Browser, Exchange, running
+from tests.portal.replicas import Browser, Exchange, PortalProcess, running
 from tests.postgres import Postgres, fresh_database
 
 pytestmark = pytest.mark.slow
@@ -263,3 +263,29 @@ def test_peeringdb_and_the_forge_down_then_back_without_a_restart(
         sent = browser.post(a, "/asn/64502/request", node_id="a0000000aa",
                             contact="noc@three.example")  # fmt: skip
         assert sent.status_code == 200 and "pull/1" in sent.text
+
+
+def _breaker_open(browser: Browser, portal: PortalProcess, service: str) -> bool:
+    metrics = browser.page(portal, "/metrics")
+    return f'ztix_portal_breaker_open{{service="{service}"}} 1.0' in metrics
+
+
+def test_an_outage_one_replica_finds_the_other_honours(
+    tmp_path: Path, remote: Path, postgres: Postgres, browser: Browser
+) -> None:
+    """PeeringDB fails for A; B, which has not called it at all, stops calling it too (the
+    breaker is shared through the store) instead of finding the outage out for itself."""
+    with running(tmp_path, remote, fresh_database(postgres), breaker_cooldown="30") as exchange:
+        a, b = exchange.portals
+        browser.login(a, "alex")
+        exchange.peeringdb.add_faults(*[Fault("status", status=503) for _ in range(500)])
+        assert not _breaker_open(browser, b, "peeringdb")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _breaker_open(browser, a, "peeringdb"):
+            browser.page(a, "/asn/64502")  # not cached: PeeringDB is asked, and fails
+        assert _breaker_open(browser, a, "peeringdb")
+        deadline = time.monotonic() + 10  # B syncs every min(5, cool-down / 3) seconds
+        while time.monotonic() < deadline and not _breaker_open(browser, b, "peeringdb"):
+            time.sleep(0.2)
+        assert _breaker_open(browser, b, "peeringdb")
+        assert not _breaker_open(browser, b, "forge")

@@ -94,6 +94,17 @@ class Breaker:
             return True
         return False
 
+    def cooldown_left(self) -> float:
+        """Seconds until an open breaker lets its probe through (0 when closed or due)."""
+        if not self.open or self.cooldown is None:
+            return 0.0
+        return max(0.0, self.cooldown - (self.clock() - self.opened_at))
+
+    def trip(self, seconds: float) -> None:
+        """Open for `seconds` (another process found the API down), then probe as usual."""
+        self.open, self.probing = True, False
+        self.opened_at = self.clock() - max(0.0, (self.cooldown or 0.0) - seconds)
+
     def success(self) -> None:
         """An answer came back: the API is up."""
         self.failures, self.attempts, self.first_failure = 0, 0, None

@@ -37,6 +37,7 @@ from ztix.adapters.http import Breaker
 from ztix.errors import AdapterError, SettingsError, ValidationFailed
 from ztix.load.loader import load_files
 from ztix.models import Exchange
+from ztix.portal.breakers import SharedBreakers, share_forever
 from ztix.portal.errors import RequestRefused
 from ztix.portal.forms import RequestHandlers
 from ztix.portal.irrpreview import IrrPreviews
@@ -174,13 +175,18 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Requests pushed while the forge failed get their change request from this loop too
         # (besides the next view of their page), on whichever replica gets there first.
-        task = asyncio.create_task(_reconcile_forever(holder[0].service, settings))
+        tasks = [asyncio.create_task(_reconcile_forever(holder[0].service, settings))]
+        if breakers:  # an outage one replica finds, every replica honours (ztix.portal.breakers)
+            shared = SharedBreakers(holder[0].store, breakers)
+            interval = min(5.0, settings.breaker_cooldown / 3)
+            tasks.append(asyncio.create_task(share_forever(shared, interval)))
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await holder[0].store.aclose()
 
     app = FastAPI(
