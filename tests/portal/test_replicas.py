@@ -289,3 +289,33 @@ def test_an_outage_one_replica_finds_the_other_honours(
             time.sleep(0.2)
         assert _breaker_open(browser, b, "peeringdb")
         assert not _breaker_open(browser, b, "forge")
+
+
+def test_the_state_store_killed_and_brought_back_the_portal_carries_on(
+    tmp_path: Path, remote: Path, postgres: Postgres, browser: Browser
+) -> None:
+    """PostgreSQL killed under a running portal: it says so (503, /readyz) and stays alive;
+    PostgreSQL back: the same login works and a join goes through, with no restart."""
+    with running(tmp_path, remote, fresh_database(postgres), count=1) as exchange:
+        (a,) = exchange.portals
+        process = a.proc
+        browser.login(a, "alex")
+        assert "Alex Example" in browser.page(a)
+        postgres.stop(signal.SIGKILL)
+        try:
+            page = browser.client.get(f"{a.url}/")
+            assert page.status_code == 503 and "state store" in page.text
+            assert browser.client.get(f"{a.url}/readyz").status_code == 503
+            assert browser.client.get(f"{a.url}/healthz").status_code == 200
+        finally:
+            postgres.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if browser.client.get(f"{a.url}/readyz").status_code == 200:
+                break
+            time.sleep(0.5)
+        assert "Alex Example" in browser.page(a)  # the login was kept in the store
+        sent = browser.post(a, "/asn/64502/request", node_id="a0000000aa",
+                            contact="noc@three.example")  # fmt: skip
+        assert sent.status_code == 200 and "pull/1" in sent.text, sent.text[-500:]
+        assert process is not None and a.proc is process and process.poll() is None  # no restart
