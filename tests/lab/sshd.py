@@ -55,10 +55,12 @@ class Sshd:
             "AuthenticationMethods publickey\nSubsystem sftp internal-sftp\n"
             "MaxSessions 20\nMaxStartups 50\n" + (f"SetEnv PATH={path}\n" if path else "")
         )
-        self.log = (workdir / "sshd.log").open("w")
-        self.proc = subprocess.Popen(
-            [sshd, "-D", "-e", "-f", str(config)], stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.argv = [sshd, "-D", "-e", "-f", str(config)]
+        self._launch()
+
+    def _launch(self) -> None:
+        self.log = (self.workdir / "sshd.log").open("a")
+        self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:
@@ -69,7 +71,11 @@ class Sshd:
                     break
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"sshd did not start: {(workdir / 'sshd.log').read_text()}")
+        raise RuntimeError(f"sshd did not start: {(self.workdir / 'sshd.log').read_text()}")
+
+    def restart(self) -> None:
+        """Start it again after `stop`: same port, keys and configuration."""
+        self._launch()
 
     def add_key(self, name: str, options: str) -> Path:
         """Authorize one more client key with authorized_keys `options`; its private key."""

@@ -147,9 +147,33 @@ def test_the_exporter_reads_sessions_reasons_limits_rtr_and_unreachable_servers(
         second = value(later, "ztix_rtr_cache_last_update_timestamp_seconds", **cache)
         # BIRD keeps the data and says how long ago it came; that time no longer moves.
         assert (first is None and second is None) or abs((second or 0) - (first or 0)) < 1
+
+        lab.start_rtr()  # the cache back: BIRD reconnects (retry 1 s), the exporter says so
+        wait_for("the cache seen up again", lambda: _cache_up(url), timeout=60)
+        # The route server's SSH goes away: rs1 is said unreachable, the exporter lives on.
+        lab.sshd.stop()
+        wait_for("rs1 seen unreachable", lambda: _route_server(url, "rs1", 0), timeout=60)
+        assert exporter.poll() is None
+        lab.sshd.restart()
+        wait_for("rs1 read again", lambda: _route_server(url, "rs1", 1), timeout=60)
     finally:
         stop(exporter)
         log.close()
+
+
+def _cache_up(url: str) -> Samples | None:
+    samples = _scrape_quiet(url)
+    cache = {"route_server": "rs1", "cache": "rtr1"}
+    if samples and value(samples, "ztix_rtr_cache_up", **cache) == 1:
+        return samples
+    return None
+
+
+def _route_server(url: str, name: str, up: int) -> Samples | None:
+    samples = _scrape_quiet(url)
+    if samples and value(samples, "ztix_route_server_up", route_server=name) == up:
+        return samples
+    return None
 
 
 def _reading(url: str, route_server: str) -> Samples | None:
