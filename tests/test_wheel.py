@@ -273,6 +273,19 @@ def test_the_pipeline_install_is_made_once_and_reused(data_repo: Path, tmp_path:
     assert "no problems" in run(bin_dir / "ztix", "validate", cwd=data_repo)
 
 
+def test_two_jobs_installing_at_once_make_one_environment(data_repo: Path, tmp_path: Path) -> None:
+    """Two jobs on one runner start together: one installs, the other waits and reuses it."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(lambda _: install(data_repo, tmp_path / "cache"), range(2))
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert first.stdout == second.stdout  # the same environment
+    installed = [r for r in (first, second) if f"ztix {__version__} (commit " in r.stderr]
+    assert len(installed) == 1  # made once; the other found it complete
+    assert len(list((tmp_path / "cache").glob("venv-*"))) == 1
+
+
 def test_a_wheel_that_does_not_match_its_hash_stops_the_job(
     data_repo: Path, tmp_path: Path
 ) -> None:
