@@ -319,3 +319,44 @@ def test_the_state_store_killed_and_brought_back_the_portal_carries_on(
                             contact="noc@three.example")  # fmt: skip
         assert sent.status_code == 200 and "pull/1" in sent.text, sent.text[-500:]
         assert process is not None and a.proc is process and process.poll() is None  # no restart
+
+
+def _metric(browser: Browser, portal: PortalProcess, name: str) -> float | None:
+    for line in browser.page(portal, "/metrics").splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    return None
+
+
+def test_requests_without_a_change_request_are_a_metric_until_reconciled(
+    tmp_path: Path, remote: Path, postgres: Postgres, browser: Browser
+) -> None:
+    """The forge refuses change requests for a while: /metrics says a request waits without
+    one (what the ZtixPortalRequestWithoutChangeRequest alert watches) until reconcile opens it."""
+    with running(
+        tmp_path, remote, fresh_database(postgres), count=1, reconcile_interval="5"
+    ) as exchange:
+        (a,) = exchange.portals
+        browser.login(a, "alex")
+        refused = [
+            Fault("status", status=500, match=lambda r: r.method == "POST" and "pulls" in r.path)
+            for _ in range(1000)
+        ]
+        exchange.github.add_faults(*refused)
+        sent = browser.post(a, "/asn/64502/request", node_id="a0000000aa",
+                            contact="noc@three.example")  # fmt: skip
+        assert sent.status_code == 200 and "opened as soon as the forge answers" in sent.text
+        missing = "ztix_portal_requests_without_change_request"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and _metric(browser, a, missing) != 1.0:
+            time.sleep(0.5)
+        assert _metric(browser, a, missing) == 1.0
+        assert _metric(browser, a, "ztix_portal_requests_pending") == 1.0
+        with exchange.github.lock:
+            exchange.github.faults.clear()
+        deadline = time.monotonic() + 30  # the next reconcile (breaker cool-down 1 s here)
+        while time.monotonic() < deadline and _metric(browser, a, missing) != 0.0:
+            time.sleep(0.5)
+        assert _metric(browser, a, missing) == 0.0
+        assert _metric(browser, a, "ztix_portal_requests_pending") == 1.0
+        assert len(_open_pulls(exchange, "ztix/AS64502")) == 1

@@ -12,7 +12,7 @@ import contextlib
 import datetime
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -20,8 +20,6 @@ import jinja2
 from authlib.integrations.starlette_client import OAuth
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 from starlette.middleware.sessions import SessionMiddleware
 
 from ztix.adapters.build import (
@@ -42,6 +40,7 @@ from ztix.portal.errors import RequestRefused
 from ztix.portal.forms import RequestHandlers
 from ztix.portal.irrpreview import IrrPreviews
 from ztix.portal.login import SCOPES, LoginHandlers
+from ztix.portal.metrics import BacklogCollector, BreakerCollector
 from ztix.portal.pages import PortalBase, client_address
 from ztix.portal.sealed import Sealer
 from ztix.portal.service import PortalService
@@ -250,6 +249,7 @@ def create_app(
 
     registry = instrument(app, "portal")
     registry.register(BreakerCollector(breakers))
+    registry.register(BacklogCollector(portal.service))
 
     _routes(app, portal)
     return app
@@ -344,24 +344,6 @@ async def _reconcile_forever(service: PortalService, settings: PortalSettings) -
             continue
         if opened:
             LOG.info("reconcile: opened %d change request(s)", opened)
-
-
-class BreakerCollector(Collector):
-    """The portal's remote services: whether it has stopped calling each (its breaker)."""
-
-    def __init__(self, breakers: dict[str, Breaker]) -> None:
-        self.breakers = breakers
-
-    def collect(self) -> Iterator[Metric]:
-        """One gauge per service: 1 while its breaker is open or probing."""
-        family = GaugeMetricFamily(
-            "ztix_portal_breaker_open",
-            "1 while the portal has stopped calling the service (it kept failing)",
-            labels=["service"],
-        )
-        for name, breaker in sorted(self.breakers.items()):
-            family.add_metric([name], 0.0 if breaker.state == "closed" else 1.0)
-        yield family
 
 
 def _zerotier_reader(settings: PortalSettings) -> Callable[[Exchange], ZeroTierProvider] | None:

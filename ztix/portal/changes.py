@@ -5,6 +5,8 @@ and the reconcile that completes them."""
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -31,8 +33,20 @@ Action = Literal["join", "update", "leave"]
 ALLOCATION_WAIT = 60.0
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What the last reconcile found: requests awaiting review, and those of them that still
+    have no change request (the forge refused or failed it), at a wall-clock time."""
+
+    pending: int
+    unopened: int
+    at: float
+
+
 class ChangeRequests(PortalCore):
     """What a member's request does to the repository and the forge."""
+
+    backlog: Backlog | None = None  # set by each reconcile this process runs (for /metrics)
 
     async def _complete(self, branch: str) -> ChangeInfo:
         """Open the change request of a pushed branch that has none (title and description
@@ -51,11 +65,21 @@ class ChangeRequests(PortalCore):
         try:
             async with self.store.lock("reconcile", wait=0):
                 _, branches = await asyncio.to_thread(self.workspace.snapshot)
-                opened = 0
+                opened = unopened = 0
+                failed: AdapterError | None = None
                 for asn in sorted(branches):
                     branch = f"{BRANCH_PREFIX}{asn}"
-                    if (await self.forge.change_for(branch)).state == "none":
-                        opened += (await self._complete(branch)).state == "open"
+                    try:
+                        if (await self.forge.change_for(branch)).state != "none":
+                            continue
+                        done = (await self._complete(branch)).state == "open"
+                    except AdapterError as exc:  # the others are still tried; said below
+                        failed, done = failed or exc, False
+                    opened += done
+                    unopened += not done
+                self.backlog = Backlog(len(branches), unopened, time.time())
+                if failed is not None:
+                    raise failed
                 return opened
         except LockBusy:
             return 0  # another process is at it
