@@ -47,7 +47,13 @@ if [ ! -f "$venv/.complete" ]; then
   $pip install --require-hashes --no-deps -r "$req" >&2
   if [ -n "$src" ]; then
     $pip install --require-hashes --no-deps -r "$build" >&2
-    $pip install --no-deps --no-build-isolation --no-index "$src" >&2
+    # The checkout is the commit this job runs (git vouches for it): built once into a wheel
+    # with the hash-locked setuptools, then that wheel, and only it, installed by its hash.
+    wheels="$venv/.wheels"
+    $pip wheel --no-deps --no-build-isolation --no-index -w "$wheels" "$src" >&2
+    set -- "$wheels"/ztix-*.whl
+    printf '%s --hash=sha256:%s\n' "$1" "$(sha256sum "$1" | cut -d' ' -f1)" >"$wheels/ztix.txt"
+    $pip install --require-hashes --no-deps --no-index -r "$wheels/ztix.txt" >&2
   fi
   if [ ! -x "$venv/bin/ztix" ]; then
     echo "install.sh: $req installs no ztix: pin its wheel there (see the file's first lines)" >&2

@@ -3,6 +3,7 @@ made by `ztix init`, every command run from a directory outside the checkout."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -284,6 +285,26 @@ def test_two_jobs_installing_at_once_make_one_environment(data_repo: Path, tmp_p
     installed = [r for r in (first, second) if f"ztix {__version__} (commit " in r.stderr]
     assert len(installed) == 1  # made once; the other found it complete
     assert len(list((tmp_path / "cache").glob("venv-*"))) == 1
+
+
+def test_the_fork_models_install_builds_the_checkout_and_installs_it_by_hash(
+    tmp_path: Path,
+) -> None:
+    """`sh ci/install.sh requirements/runtime.lock .` in a checkout of ZT-IX (the fork model):
+    the checkout is built into a wheel and installed by that wheel's hash, offline."""
+    source = _source(tmp_path / "source")
+    done = attempt(
+        "sh", "ci/install.sh", "requirements/runtime.lock", ".",
+        cwd=source, env={"ZTIX_VENV_CACHE": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    commit = git(source, "rev-parse", "HEAD")
+    assert f"ztix {__version__} (commit {commit})" in done.stderr
+    bin_dir = Path(done.stdout.strip())
+    (pinned,) = (bin_dir.parent / ".wheels").glob("ztix.txt")
+    (built,) = (bin_dir.parent / ".wheels").glob("ztix-*.whl")
+    digest = hashlib.sha256(built.read_bytes()).hexdigest()
+    assert pinned.read_text() == f"{built} --hash=sha256:{digest}\n"
 
 
 def test_a_wheel_that_does_not_match_its_hash_stops_the_job(

@@ -160,9 +160,9 @@ def test_every_job_installs_ztix_by_hash_and_nothing_by_name(path: Path, schema:
     script = (CI / "install.sh").read_text()
     pip_lines = [line for line in script.splitlines() if "$pip install" in line]
     assert len(pip_lines) == 3
-    for line in pip_lines:
+    for line in pip_lines:  # the checkout (fork model) too: built to a wheel, then by its hash
         assert "--no-deps" in line
-        assert "--require-hashes" in line or "--no-index" in line  # the checkout itself: local
+        assert "--require-hashes" in line
 
 
 def test_self_hosted_jobs_use_the_runners_python() -> None:
