@@ -23,25 +23,19 @@ def commit() -> str:
     # A source checkout (an editable install): its file still says $Format:%H$, so ask git.
     source = Path(__file__).resolve().parents[1]
     try:
-        head = subprocess.run(
-            ["git", "-C", str(source), "rev-parse", "--verify", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        dirty = subprocess.run(
-            ["git", "-C", str(source), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
+        head = _git(source, "rev-parse", "--verify", "HEAD")
+        dirty = _git(source, "status", "--porcelain", "--untracked-files=no")
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     if head.returncode != 0 or not (source / ".git").exists():
         return "unknown"
     return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def _git(source: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(source), *args], capture_output=True, text=True, timeout=10, check=False
+    )
 
 
 def describe() -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 import git
 
 from ztix.errors import AdapterError
-from ztix.load.gitsource import tree_files
+from ztix.load.gitsource import blob_id, tree_files
 from ztix.load.loader import PEERS_DIR
 from ztix.load.tree import Entry
 from ztix.ports.git import BRANCH_PREFIX, Pushed
@@ -79,7 +79,11 @@ class GitWorkspace:
         if not gitdir.is_dir():
             return
         now = time.time()
-        for path in gitdir.rglob("*.lock"):
+        # Where git takes its locks: top-level files (index, HEAD, config, packed-refs, ...)
+        # and refs and their logs; never objects/, which grows with every fetch.
+        found = [*gitdir.glob("*.lock"), *gitdir.glob("refs/**/*.lock")]
+        found += gitdir.glob("logs/**/*.lock")
+        for path in found:
             with contextlib.suppress(OSError):
                 if now - path.lstat().st_mtime >= STALE_LOCK_AGE:
                     path.unlink()
@@ -118,6 +122,8 @@ class GitWorkspace:
                 repo = self._repo()
                 head = repo.commit(f"origin/{self.main}")
                 main = tree_files(head.tree)
+                # A branch holds main's files but one or two: those are not read from git again.
+                known = {blob_id(d): d for d in main.values() if isinstance(d, bytes)}
                 branches: dict[int, dict[str, Entry]] = {}
                 for ref in repo.remotes.origin.refs:
                     name = ref.remote_head
@@ -126,7 +132,7 @@ class GitWorkspace:
                     ):
                         continue
                     asn = int(name[len(BRANCH_PREFIX) :])
-                    files = tree_files(ref.commit.tree)
+                    files = tree_files(ref.commit.tree, known=known)
                     path = f"{PEERS_DIR}/AS{asn}.yaml"
                     if repo.is_ancestor(ref.commit, head) or files.get(path) == main.get(path):
                         continue
@@ -203,14 +209,12 @@ class GitWorkspace:
                 raise GitChangeError(f"cannot delete {branch}: {_why(exc)}") from None
 
     def reachable(self) -> None:
-        """Raise GitChangeError unless the remote answers (`git ls-remote`, main only)."""
-        with self._exclusive():
-            try:
-                git.cmd.Git().ls_remote("--heads", self.repo_url, self.main)
-            except (git.GitError, OSError) as exc:  # GitPython writes index, refs, logs itself
-                raise GitChangeError(
-                    f"the peering repository does not answer: {_why(exc)}"
-                ) from None
+        """Raise GitChangeError unless the remote answers (`git ls-remote`, main only); the
+        checkout is not touched, so readiness never waits for a push in progress."""
+        try:
+            git.cmd.Git().ls_remote("--heads", self.repo_url, self.main)
+        except (git.GitError, OSError) as exc:
+            raise GitChangeError(f"the peering repository does not answer: {_why(exc)}") from None
 
     def push_change(
         self,

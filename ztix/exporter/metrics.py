@@ -210,10 +210,6 @@ def _zerotier(snapshot: Snapshot) -> Iterator[Metric]:
         "1 if the node is authorized (or not) with exactly the addresses the files give it",
         labels=["node", "name"],
     )
-    for node, want in sorted(reading.desired.items()):
-        have = live.get(node)
-        authorized.add_metric([node, want.name], 1.0 if have and want.same_settings(have) else 0.0)
-    yield authorized
     seen = GaugeMetricFamily(
         "ztix_zerotier_member_last_seen_timestamp_seconds",
         "When the node last checked in with the controller (ZeroTier Central only)",
@@ -221,8 +217,10 @@ def _zerotier(snapshot: Snapshot) -> Iterator[Metric]:
     )
     for node, want in sorted(reading.desired.items()):
         have = live.get(node)
+        authorized.add_metric([node, want.name], 1.0 if have and want.same_settings(have) else 0.0)
         if have is not None and have.last_seen is not None:
             seen.add_metric([node, want.name], have.last_seen)
+    yield authorized
     yield seen
     counts = GaugeMetricFamily(
         "ztix_zerotier_members", "Members of the network", labels=["authorized"]
