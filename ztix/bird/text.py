@@ -114,11 +114,6 @@ def protocol_blocks(config: str) -> dict[str, str]:
     return session_texts(parts(config))
 
 
-def bgp_sessions(config: str) -> set[str]:
-    """Names of the `protocol bgp` blocks of a config."""
-    return set(parts(config).bgp)
-
-
 def established(show_protocols: str) -> set[str]:
     """Names of the BGP sessions that are Established, from `birdc show protocols`."""
     return set(established_since(show_protocols))
