@@ -80,3 +80,36 @@ def test_any_other_shape_goes_to_the_yaml_reader(edit: tuple[str, str]) -> None:
     changed = text.replace(*edit, 1)
     assert changed != text
     assert read_generated_irr(PATH, changed) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(0, 10_000),
+            st.integers(0, 3),
+            st.sampled_from(
+                [" ", "  ", "\n", "\n  ", "|", '""', ":", "ipv4:", "\t", "\r", "#", "-"]
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_an_edited_file_reads_the_same_or_goes_to_the_yaml_reader(
+    edits: list[tuple[int, int, str]],
+) -> None:
+    """Characters inserted or removed anywhere: the fast reader steps aside, or reads exactly
+    what YAML reads (never its own meaning of a hand-edited file)."""
+    text = irr_text(
+        data(("64500", "64501"), ("23.0.0.0/16", "23.1.0.0/16"), ("2a0b:1::/32",), ("AS-FOO",))
+    )
+    for position, removed, inserted in edits:
+        at = position % (len(text) + 1)
+        text = text[:at] + inserted + text[at + removed :]
+    fast = read_generated_irr(PATH, text)
+    if fast is None:
+        return
+    slow, problems = parse_yaml(PATH, text)
+    assert slow is not None and problems == []
+    assert (fast.data, fast.positions, fast.blocks) == (slow.data, slow.positions, slow.blocks)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_regressions.file_regression import FileRegressionFixture
 
 from tests.birdtools import assert_bird_accepts, assert_newer_bird_accepts, newer_bird
 from tests.irr.fixtures import irr_repo, without_irr
 from ztix.load.loader import load_files
+from ztix.render.irr import _prefix_set
 from ztix.render.routeserver import render_all
 
 
@@ -78,3 +83,30 @@ def test_newer_bird_accepts_the_irr_policy(version: str) -> None:
     newer_bird(version)
     edit = ("ix.yaml", "rpki:", f"    bird:\n      version: '{version}'\nrpki:")
     assert_newer_bird_accepts(version, render(irr_repo(edits=(edit,))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.builds(
+            lambda a, n: str(ipaddress.ip_network((a, n), strict=False)),
+            st.integers(0, 2**32 - 1),
+            st.integers(1, 32),
+        ),
+        max_size=30,
+    ),
+    st.integers(1, 32),
+    st.booleans(),
+)
+def test_a_prefix_set_gives_each_entry_its_own_range(
+    prefixes: list[str], longest: int, more: bool
+) -> None:
+    """Every entry in order, with `{len,max}` exactly where its length is below the longest."""
+    body = _prefix_set(tuple(prefixes), longest, more)
+    entries = body.strip().split(",\n  ") if prefixes else []
+    expected = []
+    for prefix in prefixes:
+        length = int(prefix.rsplit("/", 1)[1])
+        expected.append(f"{prefix}{{{length},{longest}}}" if more and longest > length else prefix)
+    assert entries == expected
+    assert body == ("" if not prefixes else "\n  " + ",\n  ".join(expected) + "\n")

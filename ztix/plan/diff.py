@@ -17,7 +17,7 @@ from typing import Any, Literal
 from ztix.bird.text import elements, parts, session_texts
 from ztix.load.loader import Repository
 from ztix.models import Peer
-from ztix.plan.irr import IrrChange, irr_changes
+from ztix.plan.irr import IrrChange, irr_changes, ordered_changes
 from ztix.plan.safety import safety_notes
 from ztix.plan.zerotier import (
     MemberChange,
@@ -27,8 +27,8 @@ from ztix.plan.zerotier import (
     plan_network,
 )
 from ztix.render.irr import SetMemo
-from ztix.render.routeserver import repository_configs
-from ztix.render.templates import TemplateSet
+from ztix.render.routeserver import environment, repository_configs
+from ztix.render.templates import TemplateSet, shipped
 
 PeerAction = Literal["added", "removed", "changed", "suspended", "resumed"]
 OUTSIDE = "outside protocol blocks"
@@ -202,9 +202,7 @@ def _set_diff(
     name: str, old: tuple[str, ...], new: tuple[str, ...], old_file: str, new_file: str
 ) -> BlockDiff:
     """A set constant's change as the elements it loses and gains (linear in its size)."""
-    before, after = set(old), set(new)
-    removed = [e for e in old if e not in after]
-    added = [e for e in new if e not in before]
+    added, removed = ordered_changes(old, new)
     key = f"define {name}"
     text = (
         f"--- {old_file} {key}\n+++ {new_file} {key}\n"
@@ -215,7 +213,7 @@ def _set_diff(
     return BlockDiff(key, text, len(added), len(removed))
 
 
-def _prefixed(mark: str, lines: list[str]) -> str:
+def _prefixed(mark: str, lines: tuple[str, ...]) -> str:
     """`lines` as diff lines, each after `mark` (one join: sets run to 200,000 elements)."""
     return mark + f"\n{mark}".join(lines) + "\n" if lines else ""
 
@@ -275,6 +273,10 @@ def template_changes(
     return tuple(changes)
 
 
+def _bird_area(templates: TemplateSet | None) -> dict[str, str]:
+    return (templates or shipped()).area("bird")
+
+
 def plan(
     base: Repository | None,
     head: Repository,
@@ -289,19 +291,23 @@ def plan(
     head_peers = [p.model for p in head.peers]
     want = desired_members(head.exchange.model, head_peers)
     memo: SetMemo = {}  # members whose IRR data did not change: their sets are built once
+    head_env = environment(head_templates)
     had = []
     old_configs: dict[str, str] = {}
     old_network = None
     if base is not None:
         base_peers = [p.model for p in base.peers]
         had = list(desired_members(base.exchange.model, base_peers).values())
-        old_configs = repository_configs(base, base_templates, memo=memo)
+        # The same BIRD templates in both revisions (the usual case): compiled once.
+        same = _bird_area(base_templates) == _bird_area(head_templates)
+        base_env = head_env if same else environment(base_templates)
+        old_configs = repository_configs(base, base_templates, memo=memo, env=base_env)
         old_network = desired_network(base.exchange.model)
     members = tuple(c for c in plan_members(want, had) if c.writes)
     network = plan_network(desired_network(head.exchange.model), old_network)
     configs = tuple(
         config_diff(rs, old_configs.get(rs, ""), text, base_name)
-        for rs, text in repository_configs(head, head_templates, memo=memo).items()
+        for rs, text in repository_configs(head, head_templates, memo=memo, env=head_env).items()
         if old_configs.get(rs, "") != text
     )
     origins = (

@@ -7,6 +7,7 @@ changes only that member's filter (BIRD reloads it from the import table, no ses
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,14 +41,25 @@ class IrrMember:
 
 
 def _prefix_set(prefixes: tuple[str, ...], max_length: int, more_specifics: bool) -> SetText:
-    entries = []
-    for prefix in prefixes:
-        length = int(prefix.rsplit("/", 1)[1])
-        if more_specifics and max_length > length:
-            entries.append(f"{prefix}{{{length},{max_length}}}")
-        else:
-            entries.append(prefix)
-    return SetText(_wrap(entries))
+    """The set body: each prefix, with `{len,max}` where more-specifics are accepted.
+
+    The range is added per distinct length by one replace over the joined body (a list of
+    200,000 prefixes holds a handful of lengths), not per entry; the prefixes are validated
+    canonical, so "/24," can only be a length of 24 at the end of an entry.
+    """
+    if not prefixes:
+        return SetText()
+    body = ",\n  ".join(prefixes) + ",\n"
+    if more_specifics:
+        # The last three characters of each entry hold its length ("/8" after a digit).
+        tails = set(map(_TAIL, prefixes))
+        for length in sorted({tail.rpartition("/")[2] for tail in tails}):
+            if max_length > int(length):
+                body = body.replace(f"/{length},\n", f"/{length}{{{length},{max_length}}},\n")
+    return SetText("\n  " + body[:-2] + "\n")
+
+
+_TAIL = operator.itemgetter(slice(-4, None))
 
 
 def _wrap(entries: list[str]) -> str:

@@ -281,13 +281,15 @@ def render_all(
     irr: Mapping[int, IrrData] | None = None,
     *,
     memo: SetMemo | None = None,
+    env: jinja2.Environment | None = None,
 ) -> dict[str, str]:
     """Route-server name -> BIRD config text, for every route server of the exchange.
 
     `held`: route server -> its sessions kept down after exceeding max-prefix (from the route
-    server itself: the deployer reads them); none by default. `memo`: see `SetMemo`.
+    server itself: the deployer reads them); none by default. `memo`: see `SetMemo`. `env`:
+    an `environment(templates)` already built (its templates compiled), to render with again.
     """
-    env = environment(templates)
+    env = env or environment(templates)
     held = held or {}
     memo = {} if memo is None else memo  # route servers share their members' sets too
     return {
@@ -303,10 +305,13 @@ def repository_configs(
     templates: TemplateSet | None = None,
     held: dict[str, frozenset[str]] | None = None,
     memo: SetMemo | None = None,
+    env: jinja2.Environment | None = None,
 ) -> dict[str, str]:
     """`render_all` of a loaded repository: its exchange, peers and IRR data."""
     peers = [p.model for p in repo.peers]
-    return render_all(repo.exchange.model, peers, templates, held, repo.irr_data(), memo=memo)
+    return render_all(
+        repo.exchange.model, peers, templates, held, repo.irr_data(), memo=memo, env=env
+    )
 
 
 def repository_renderers(
