@@ -11,6 +11,7 @@ from pytest_regressions.file_regression import FileRegressionFixture
 
 from tests.birdtools import assert_bird_accepts, assert_newer_bird_accepts, newer_bird
 from tests.irr.fixtures import irr_repo, without_irr
+from ztix.bird.text import elements
 from ztix.load.loader import load_files
 from ztix.render.irr import _prefix_set
 from ztix.render.routeserver import render_all
@@ -110,3 +111,5 @@ def test_a_prefix_set_gives_each_entry_its_own_range(
         expected.append(f"{prefix}{{{length},{longest}}}" if more and longest > length else prefix)
     assert entries == expected
     assert body == ("" if not prefixes else "\n  " + ",\n  ".join(expected) + "\n")
+    # The plan splits the sets it rendered; the config's text read back gives the same.
+    assert body.elements() == elements(body) == tuple(expected)

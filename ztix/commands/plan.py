@@ -36,6 +36,13 @@ def run(args: argparse.Namespace) -> int:
 def revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
     """The plan of the working tree at `root` against the revision `base_ref`, each with its
     own templates; also the head's templates (the Markdown plan names their origin)."""
+    from ztix.load.gcpause import paused_gc  # noqa: PLC0415
+
+    with paused_gc():  # loading, rendering and comparing two revisions: see ztix.load.gcpause
+        return _revision_plan(root, base_ref)
+
+
+def _revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
     from ztix.load.gitsource import blob_id, commit_at, template_files, tree_files  # noqa: PLC0415
     from ztix.load.loader import EXCHANGE_FILE, Memo, load_files  # noqa: PLC0415
     from ztix.load.tree import read_tree  # noqa: PLC0415

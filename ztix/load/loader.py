@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from ztix.errors import Problem, ValidationFailed
 from ztix.load.checks import check_repository
+from ztix.load.gcpause import paused_gc
 from ztix.load.generated import read_generated_irr
 from ztix.load.irrchecks import check_irr
 from ztix.load.located import Located
@@ -79,6 +80,11 @@ def load_files(files: Files, memo: Memo | None = None) -> Repository:
     `memo` (owned by the caller, e.g. one plan) lets identical files of two revisions be parsed
     and validated once; cross-file checks always run on the whole repository.
     """
+    with paused_gc():
+        return _load_files(files, memo)
+
+
+def _load_files(files: Files, memo: Memo | None) -> Repository:
     problems: list[Problem] = []
     exchange = None
     if EXCHANGE_FILE not in files:

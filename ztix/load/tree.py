@@ -54,12 +54,17 @@ def _entry(path: Path, limit: int = READ_LIMIT) -> Entry:
         fd = os.open(path, flags)
     except OSError:
         return _not_a_file(path)
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
         os.close(fd)
-        return NotAFile("directory" if stat.S_ISDIR(mode) else "special file")
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(limit + 1)
+        return NotAFile("directory" if stat.S_ISDIR(status.st_mode) else "special file")
+    with os.fdopen(fd, "rb", buffering=0) as handle:
+        # Sized by the file, not by the limit: read(n) allocates n bytes first, and 2,000 IRR
+        # files would each get a 16 MiB buffer. A file that grew meanwhile reads on.
+        data: bytes = handle.read(min(status.st_size, limit) + 1)
+        if status.st_size < len(data) <= limit:
+            data += handle.read(limit + 1 - len(data))
+        return data
 
 
 def _not_a_file(path: Path) -> NotAFile:

@@ -11,6 +11,7 @@ health check does.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ from ztix.plan.zerotier import (
     plan_members,
     plan_network,
 )
-from ztix.render.irr import SetMemo
+from ztix.render.irr import SetMemo, SetText
 from ztix.render.routeserver import environment, repository_configs
 from ztix.render.templates import TemplateSet, shipped
 
@@ -218,12 +219,28 @@ def _prefixed(mark: str, lines: tuple[str, ...]) -> str:
     return mark + f"\n{mark}".join(lines) + "\n" if lines else ""
 
 
-def config_diff(route_server: str, before: str, after: str, base_name: str) -> ConfigDiff:
+def config_diff(
+    route_server: str,
+    before: str,
+    after: str,
+    base_name: str,
+    known: Mapping[str, SetText] | None = None,
+) -> ConfigDiff:
     """The diff of one route server's config by its parts, and the sessions it touches.
 
     Set constants (members' IRR sets, bogons) are compared as sets: a plan costs what the
     change does, not what the config holds. Blocks and the rest are unified diffs of text.
+    `known`: set bodies rendered from IRR data (text -> itself), whose elements are split
+    rather than read back with a regex (the same elements either way: tests/plan).
     """
+    known = known or {}
+
+    def split(body: str | None) -> tuple[str, ...]:
+        if not body:
+            return ()
+        rendered = known.get(body)
+        return rendered.elements() if rendered is not None else elements(body)
+
     old, new = parts(before), parts(after)
     old_file, new_file = f"{base_name}:{route_server}/bird.conf", f"{route_server}/bird.conf"
     diffs = []
@@ -235,7 +252,7 @@ def config_diff(route_server: str, before: str, after: str, base_name: str) -> C
     for name in list(new.sets) + [n for n in old.sets if n not in new.sets]:
         was, now = old.sets.get(name), new.sets.get(name)
         if was != now:  # the texts first: only a set that changed is split into elements
-            was_set, now_set = elements(was or ""), elements(now or "")
+            was_set, now_set = split(was), split(now)
             diffs.append(_set_diff(name, was_set, now_set, old_file, new_file))
     order = list(new.blocks) + [key for key in old.blocks if key not in new.blocks]
     for key in order:
@@ -305,8 +322,9 @@ def plan(
         old_network = desired_network(base.exchange.model)
     members = tuple(c for c in plan_members(want, had) if c.writes)
     network = plan_network(desired_network(head.exchange.model), old_network)
+    known: dict[str, SetText] = {b: b for _, member in memo.values() for b in member.sets()}
     configs = tuple(
-        config_diff(rs, old_configs.get(rs, ""), text, base_name)
+        config_diff(rs, old_configs.get(rs, ""), text, base_name, known)
         for rs, text in repository_configs(head, head_templates, memo=memo, env=head_env).items()
         if old_configs.get(rs, "") != text
     )

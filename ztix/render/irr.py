@@ -28,6 +28,11 @@ class SetText(str):
         """Whether the text holds only what a prefix or ASN set may contain."""
         return _SET.fullmatch(self) is not None
 
+    def elements(self) -> tuple[str, ...]:
+        """The set's elements, in order: the body is built here, one element a line (a split,
+        where reading the elements back out of any set text takes a regex)."""
+        return tuple(self[3:-1].split(",\n  ")) if self else ()
+
 
 @dataclass(frozen=True)
 class IrrMember:
@@ -38,6 +43,10 @@ class IrrMember:
     v4: SetText
     v6: SetText
     origins: SetText
+
+    def sets(self) -> tuple[SetText, SetText, SetText]:
+        """The member's three set bodies."""
+        return (self.v4, self.v6, self.origins)
 
 
 def _prefix_set(prefixes: tuple[str, ...], max_length: int, more_specifics: bool) -> SetText:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ztix.bird.reasons import INFO_TAGS, REJECT_REASONS
 from ztix.errors import ZtixError
+from ztix.load.gcpause import paused_gc
 from ztix.models import Exchange, IrrData, Peer, RouteServer
 from ztix.models.special import (
     BOGONS_V4,
@@ -292,12 +293,13 @@ def render_all(
     env = env or environment(templates)
     held = held or {}
     memo = {} if memo is None else memo  # route servers share their members' sets too
-    return {
-        rs.name: render_route_server(
-            exchange, rs, peers, env, held.get(rs.name, frozenset()), irr=irr or {}, memo=memo
-        )
-        for rs in exchange.route_servers
-    }
+    with paused_gc():
+        return {
+            rs.name: render_route_server(
+                exchange, rs, peers, env, held.get(rs.name, frozenset()), irr=irr or {}, memo=memo
+            )
+            for rs in exchange.route_servers
+        }
 
 
 def repository_configs(
