@@ -30,6 +30,13 @@ def check_irr(
     seen: dict[int, str] = {}
     sources = exchange.model.irr.sources if exchange and exchange.model.irr_filter else None
     refresh = "run `ztix irr refresh` (the scheduled refresh does it too)"
+    policy = exchange.model.policy if exchange is not None else None
+    limits = tuple(
+        (family, minimum, _shorter_than(minimum))
+        for family in ("ipv4", "ipv6")
+        if policy is not None
+        for minimum in (getattr(policy, family).min_length,)
+    )
     for located in irr:
         data = located.model
         name = located.path.rsplit("/", 1)[-1]
@@ -65,19 +72,26 @@ def check_irr(
                 refresh,
             )
         if exchange is not None:
-            yield from _too_short(located, exchange.model)
+            yield from _too_short(located, limits)
 
 
-def _too_short(located: Located[IrrData], exchange: Exchange) -> Iterator[Problem]:
+def _shorter_than(minimum: int) -> re.Pattern[str]:
+    """A search for a prefix length below `minimum` at the end of a line."""
+    below = "|".join(str(n) for n in range(minimum)) or "(?!)"
+    return re.compile(f"/(?:{below})\n")
+
+
+def _too_short(
+    located: Located[IrrData], limits: tuple[tuple[str, int, re.Pattern[str]], ...]
+) -> Iterator[Problem]:
     """Registrations shorter than the policy's min_length: as a member's IRR data (with its
-    more-specifics) they let it announce anything inside them. The refresh leaves them out."""
-    for family in ("ipv4", "ipv6"):
-        shortest = getattr(exchange.policy, family).min_length
+    more-specifics) they let it announce anything inside them. The refresh leaves them out.
+    `limits`: per family its minimum and the search for a shorter length (`_shorter_than`)."""
+    for family, shortest, shorter in limits:
         prefixes: tuple[str, ...] = getattr(located.model, family)
         # One search over the whole list for a length below the minimum (the common case is
         # none); only then the entries one by one, to name each.
-        below = "|".join(str(n) for n in range(shortest)) or "(?!)"
-        if not re.search(f"/(?:{below})\n", "\n".join(prefixes) + "\n"):
+        if not shorter.search("\n".join(prefixes) + "\n"):
             continue
         for number, prefix in enumerate(prefixes, start=1):
             if int(prefix.rsplit("/", 1)[1]) < shortest:

@@ -14,8 +14,8 @@ import re
 import socket
 import struct
 from collections.abc import Callable, Sequence
-from itertools import repeat
-from operator import and_, lshift, or_
+from itertools import islice, repeat
+from operator import and_, lshift, lt, or_
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -99,7 +99,7 @@ _HOST6 = [(1 << (128 - n)) - 1 for n in range(129)]
 
 
 def _ascending(keys: Sequence[int]) -> bool:
-    return all(map(int.__lt__, keys, keys[1:]))
+    return all(map(lt, keys, islice(keys, 1, None)))
 
 
 def _pairs(text: str, count: int, lengths: dict[str, int]) -> tuple[list[str], list[int]] | None:
@@ -113,13 +113,11 @@ def _pairs(text: str, count: int, lengths: dict[str, int]) -> tuple[list[str], l
 
 
 def _strictly_ascending(values: Sequence[int], lengths: list[int], width: int) -> bool:
-    """Whether (address, length) pairs are sorted, once each: addresses non-decreasing and, in
-    the rare case of two equal ones, the pairs compared whole."""
-    if list(values) != sorted(values):
-        return False
-    if len(set(values)) == len(values):
-        return True
-    return _ascending(list(map(or_, map(lshift, values, repeat(width)), lengths)))
+    """Whether (address, length) pairs are sorted, once each: addresses ascending or, where
+    one address has several lengths (10.0.0.0/8 and 10.0.0.0/16), the pairs compared whole."""
+    return _ascending(values) or _ascending(
+        list(map(or_, map(lshift, values, repeat(width)), lengths))
+    )
 
 
 def _v4_fast(text: str, count: int) -> bool:

@@ -63,6 +63,8 @@ class Session:
 
 
 def _finalize(value: Any) -> Any:
+    if type(value) is int:  # most values: ASNs, limits, timers (bool, a subclass, is not)
+        return value
     if isinstance(value, SetText):  # an IRR set: prefixes and ASNs only, checked as a whole
         if not value.safe():
             raise RenderError("refusing to render an IRR set holding other characters")
