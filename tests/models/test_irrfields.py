@@ -170,3 +170,12 @@ def test_large_clean_lists_take_the_fast_path(kind: str) -> None:
         ]
     assert fast_ok(kind, lines)
     assert not fast_ok(kind, [*lines[:-1], lines[-2]])  # the last one repeated
+
+
+@pytest.mark.parametrize("kind", ["v4", "v6", "asn"])
+def test_text_that_is_not_ascii_goes_the_per_entry_way(kind: str) -> None:
+    """Lone surrogates (text handed in by code, not read from a file) or other non-ASCII text
+    never reach encode(): the per-entry checks name the entry."""
+    for odd in ["1.2.3.0/24\udcff", "2001:db8::/32\u00e9", "64500\u0663"]:
+        assert not fast_ok(kind, [odd])
+        assert not slow_ok(kind, [odd])

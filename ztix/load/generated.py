@@ -62,6 +62,7 @@ def _blocks(text: str, start: int) -> list[str | None] | None:
         # neither a space nor the line's end ("\n  " inside the block starts a line).
         if (
             not lines
+            or not block.isascii()
             or block.encode().translate(None, _ENTRY_BYTES)
             or not block.endswith("\n")
             or not block.startswith("  ")

@@ -120,15 +120,24 @@ def _strictly_ascending(values: Sequence[int], lengths: list[int], width: int) -
     )
 
 
-def _v4_fast(text: str, count: int) -> bool:
-    # Shape: with digits and dots taken out, exactly "/\n" per line (one slash a line, nothing
-    # else anywhere); three dots a line, and socket refuses an address with more, so each
-    # address has exactly three. No octet or length with a leading zero (nor a /0).
+def _v4_shape(text: str, count: int) -> bool:
+    """Whether `count` lines could be canonical IPv4 prefixes, judged by whole-text passes.
+
+    With digits and dots taken out, exactly "/\\n" per line (one slash a line, nothing else
+    anywhere); three dots a line, and socket refuses an address with more, so each address
+    has exactly three; no octet with a leading zero (lengths are looked up, canonical only).
+    """
+    if not text.isascii():  # (and then encode() cannot fail on a lone surrogate)
+        return False
     raw = text.encode()
     if raw.translate(None, _NUMBER + b".") != b"/\n" * count or text.count(".") != 3 * count:
         return False
     ones = b"\n" + raw.translate(_ONES)  # an octet starting with 0 and another digit
-    if b".00" in ones or b".01" in ones or b"\n00" in ones or b"\n01" in ones:
+    return not (b".00" in ones or b".01" in ones or b"\n00" in ones or b"\n01" in ones)
+
+
+def _v4_fast(text: str, count: int) -> bool:
+    if not _v4_shape(text, count):
         return False
     pairs = _pairs(text, count, _V4_LENGTHS)
     if pairs is None:
@@ -146,7 +155,7 @@ def _v4_fast(text: str, count: int) -> bool:
 
 def _v6_fast(text: str, count: int) -> bool:
     # Shape: with lowercase hex digits and colons taken out, exactly "/\n" per line.
-    if text.encode().translate(None, _HEX6) != b"/\n" * count:
+    if not text.isascii() or text.encode().translate(None, _HEX6) != b"/\n" * count:
         return False
     pairs = _pairs(text, count, _V6_LENGTHS)
     if pairs is None:
