@@ -8,6 +8,7 @@ Adapters are built from settings only in `ztix.adapters.build`.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import os
@@ -294,9 +295,35 @@ def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     _command(p, "init:run")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `ztix` console script."""
+# Short offline commands: CPU-bound runs over data without reference cycles, then exit. The
+# cyclic collector is off for the whole run (imports included), as ztix.load.gcpause explains;
+# reference counting still frees everything. Services and network commands keep it on.
+OFFLINE = frozenset({"files:validate", "files:render", "files:schema", "export:ixf", "init:run"})
+
+
+def console() -> None:
+    """The `ztix` console script: one command, then the process ends."""
+    sys.exit(main(own_process=True))
+
+
+def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
+    """Run one `ztix` command (`argv`: its arguments, default sys.argv).
+
+    `own_process`: the process ends with the command (the console script), so an offline
+    command leaves the collector off to the end; otherwise it is switched back on.
+    """
     args = build_parser().parse_args(argv)
+    collecting = gc.isenabled()
+    if args.target in OFFLINE or (args.target == "plan:run" and not args.live):
+        gc.disable()
+    try:
+        return _run(args)
+    finally:
+        if collecting and not own_process:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     configure_cli(args.log_format or os.environ.get("ZTIX_LOG_FORMAT", "text"))
     module, _, name = str(args.target).partition(":")
     try:
@@ -331,4 +358,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console()
