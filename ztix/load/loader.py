@@ -23,6 +23,7 @@ from ztix.load.gcpause import paused_gc
 from ztix.load.generated import read_generated_irr
 from ztix.load.irrchecks import check_irr
 from ztix.load.located import Located
+from ztix.load.plainyaml import read_plain
 from ztix.load.tree import (
     EXCHANGE_FILE,
     IRR_DIR,
@@ -231,8 +232,11 @@ def _load(path: str, entry: Entry, model: type[M], problems: list[Problem]) -> L
     text = _decode(path, entry, problems)
     if text is None:
         return None
-    generated = read_generated_irr(path, text) if path.startswith(f"{IRR_DIR}/") else None
-    document, parse_problems = (generated, []) if generated else parse_yaml(path, text)
+    # Files ZT-IX writes itself and plain block YAML go to fast readers that read what the YAML
+    # reader would, or step aside (ztix.load.generated, ztix.load.plainyaml).
+    irr = path.startswith(f"{IRR_DIR}/")
+    fast = read_generated_irr(path, text) if irr else read_plain(path, text)
+    document, parse_problems = (fast, []) if fast else parse_yaml(path, text)
     problems += parse_problems
     if document is None:
         return None
