@@ -231,7 +231,7 @@ def config_diff(
     Set constants (members' IRR sets, bogons) are compared as sets: a plan costs what the
     change does, not what the config holds. Blocks and the rest are unified diffs of text.
     `known`: set bodies rendered from IRR data (text -> itself), whose elements are split
-    rather than read back with a regex (the same elements either way: tests/plan).
+    rather than read back with a regex (the same elements: tests/render/test_irr_render.py).
     """
     known = known or {}
 
