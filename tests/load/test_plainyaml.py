@@ -4,13 +4,18 @@ values YAML reads as other types, odd keys) and hand-edited files, character by 
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ztix.load.plainyaml import read_plain
+from ztix.load.plainyaml import _BOOLS, _IMPLICIT, read_plain
 from ztix.load.yamlsource import parse_yaml
 
 PATH = "peers/AS64500.yaml"
@@ -33,6 +38,10 @@ TRICKY = [
     "*x", "!!str a", "!x a", "|", ">", "@a", "`a", "%a", "a\u2028b", "a\x85b", "<<", "=", "?a",
     "? a", "- a", "-a", ",a", "'", '"', '"x\\ty"', "'x\\y'", "2026-11-02 10:00:00 +0100", "1" * 4001, "-",
 ]  # fmt: skip
+FLOW_WORDS = [
+    "RIPE", "ARIN", "AS-FOO", "64500", "10.0.0.1", "a_b", "yes", "2026-11-02", "x.y", "0",
+    "012", "~", "a b", "'q'", '"q"', "a:b", "[x]", "", "-a", "1.5", "null", "n",
+]  # fmt: skip
 SCALARS = st.one_of(*[st.sampled_from(PLAIN)] * 15, st.sampled_from(TRICKY))
 
 
@@ -46,9 +55,13 @@ def documents(
         keys.append(draw(st.sampled_from(ODD_KEYS)))
     tree: list[tuple[str, Any]] = []
     for key in keys:
-        kind = draw(st.integers(0, 5 if depth < 3 else 1))
+        kind = draw(st.integers(0, 6 if depth < 3 else 1))
         if kind <= 2:
             tree.append((key, draw(scalars)))
+        elif kind == 6:  # a flow list, written out here: `[a, b]`
+            words = draw(st.lists(st.sampled_from(FLOW_WORDS), max_size=4))
+            separator = draw(st.sampled_from([", ", ", ", ", ", ",", " ,", ",  "]))
+            tree.append((key, "[" + separator.join(words) + "]"))
         elif kind == 3:
             tree.append((key, draw(documents(depth + 1, scalars, odd))))
         elif kind == 4:
@@ -144,8 +157,11 @@ def test_plain_documents_read_the_same_or_go_to_the_yaml_reader(text: str) -> No
 
 
 def test_the_common_files_take_the_fast_path() -> None:
-    """Peer files as the portal and people write them are read here (not a silent fallback)."""
+    """Peer files as the portal and people write them are read here (not a silent fallback),
+    and the example's ix.yaml."""
     assert same_or_none(EXAMPLE)
+    assert same_or_none((Path(__file__).parents[2] / "ix.yaml").read_text())
+    assert same_or_none("sources: [RIPE, ARIN]\nempty: []\nlist:\n  - [a, b]\n")
     assert same_or_none("asn: 64500\nconnections:\n- zerotier_node_id: 80618aa6e3\n  ipv4: x\n")
     assert same_or_none('asn: 64500\nname: "Quoted #1"\nbgp:\n  bfd: true\n')
 
@@ -172,3 +188,36 @@ def test_an_edited_peer_file_reads_the_same_or_goes_to_the_yaml_reader(
         at = position % (len(text) + 1)
         text = text[:at] + inserted + text[at + removed :]
     same_or_none(text)
+
+
+def test_the_type_table_is_pyyamls() -> None:
+    """The implicit types, in PyYAML's order for each first character, pattern by pattern, and
+    what a bool reads as: the fast reader types a value as PyYAML's SafeLoader does."""
+    theirs = yaml.SafeLoader.yaml_implicit_resolvers
+
+    def normal(pattern: re.Pattern[str]) -> tuple[str, int]:
+        verbose = bool(pattern.flags & re.X)
+        return ("".join(pattern.pattern.split()) if verbose else pattern.pattern, pattern.flags)
+
+    assert set(_IMPLICIT) == set(theirs)
+    for first, resolvers in theirs.items():
+        ours = [(tag, normal(p)) for tag, p in _IMPLICIT[first]]
+        assert ours == [(tag, normal(p)) for tag, p in resolvers], first
+    assert yaml.constructor.SafeConstructor.bool_values == _BOOLS
+
+
+def test_validating_plain_files_needs_no_yaml_library(tmp_path: Path) -> None:
+    """The example repository validates without importing PyYAML (start-up time)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    shutil.copy(Path(__file__).parents[2] / "ix.yaml", repo)
+    shutil.copytree(Path(__file__).parents[2] / "peers", repo / "peers")
+    code = (
+        "import sys\nfrom ztix.cli import main\n"
+        f"assert main(['validate', '--repo', {str(repo)!r}]) == 0\n"
+        "print(sorted(m for m in sys.modules if m == 'yaml' or m.startswith('yaml.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

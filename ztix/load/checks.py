@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ztix.errors import Problem
-from ztix.load.yamlsource import Loc, format_loc
+from ztix.load.document import Loc, format_loc
 from ztix.models import Exchange, Peer
 from ztix.models.fields import asn_kind
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ztix.load.yamlsource import Positions, YamlDocument
+from ztix.load.document import Positions, YamlDocument
 
 # What irr_text writes (ztix/irr/files.py HEADER); kept here so load needs nothing of irr/.
 _HEADER = (

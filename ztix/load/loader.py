@@ -19,6 +19,7 @@ from pydantic_core import ErrorDetails
 
 from ztix.errors import Problem, ValidationFailed
 from ztix.load.checks import check_repository
+from ztix.load.document import Loc, YamlDocument
 from ztix.load.gcpause import paused_gc
 from ztix.load.generated import read_generated_irr
 from ztix.load.irrchecks import check_irr
@@ -34,7 +35,6 @@ from ztix.load.tree import (
     NotAFile,
     read_tree,
 )
-from ztix.load.yamlsource import Loc, YamlDocument, parse_yaml
 from ztix.models import Exchange, IrrData, Peer
 
 __all__ = [
@@ -236,7 +236,13 @@ def _load(path: str, entry: Entry, model: type[M], problems: list[Problem]) -> L
     # reader would, or step aside (ztix.load.generated, ztix.load.plainyaml).
     irr = path.startswith(f"{IRR_DIR}/")
     fast = read_generated_irr(path, text) if irr else read_plain(path, text)
-    document, parse_problems = (fast, []) if fast else parse_yaml(path, text)
+    if fast is None:
+        # The YAML reader (and libyaml) only for a file the fast readers leave to it.
+        from ztix.load.yamlsource import parse_yaml  # noqa: PLC0415
+
+        document, parse_problems = parse_yaml(path, text)
+    else:
+        document, parse_problems = fast, []
     problems += parse_problems
     if document is None:
         return None

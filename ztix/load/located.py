@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from ztix.errors import Problem
-from ztix.load.yamlsource import Loc, YamlDocument
+from ztix.load.document import Loc, YamlDocument
 
 M = TypeVar("M", bound=BaseModel)
 

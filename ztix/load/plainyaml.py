@@ -13,25 +13,90 @@ and on hand-edited files. Loading 2,000 peer files then costs about half as much
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
-import yaml
-
-from ztix.load.yamlsource import _IMPLICIT, MAX_DEPTH, MAX_VALUES, Loc, Positions, YamlDocument
+from ztix.load.document import MAX_DEPTH, MAX_VALUES, Loc, Positions, YamlDocument
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+# The types YAML 1.1 reads a plain scalar as (yaml.org/type: bool, float, int, merge, null,
+# timestamp, value), by its first character: PyYAML's SafeLoader table (yaml/resolver.py),
+# written out so that a plain file needs no YAML library; tests/load/test_plainyaml.py holds
+# it equal to PyYAML's, pattern by pattern.
+_IMPLICIT_TYPES: list[tuple[str, str, list[str]]] = [
+    (
+        _BOOL,
+        r"""^(?:yes|Yes|YES|no|No|NO
+                    |true|True|TRUE|false|False|FALSE
+                    |on|On|ON|off|Off|OFF)$""",
+        list("yYnNtTfFoO"),
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+                    |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+                    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+                    |[-+]?\.(?:inf|Inf|INF)
+                    |\.(?:nan|NaN|NAN))$""",
+        list("-+0123456789."),
+    ),
+    (
+        _INT,
+        r"""^(?:[-+]?0b[0-1_]+
+                    |[-+]?0[0-7_]+
+                    |[-+]?(?:0|[1-9][0-9_]*)
+                    |[-+]?0x[0-9a-fA-F_]+
+                    |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$""",
+        list("-+0123456789"),
+    ),
+    ("tag:yaml.org,2002:merge", r"^(?:<<)$", ["<"]),
+    (
+        "tag:yaml.org,2002:null",
+        r"""^(?: ~
+                    |null|Null|NULL
+                    | )$""",
+        ["~", "n", "N", ""],
+    ),
+    (
+        _TIMESTAMP,
+        r"""^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+                    |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
+                     (?:[Tt]|[ \t]+)[0-9][0-9]?
+                     :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
+                     (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$""",
+        list("0123456789"),
+    ),
+    ("tag:yaml.org,2002:value", r"^(?:=)$", ["="]),
+    ("tag:yaml.org,2002:yaml", r"^(?:!|&|\*)$", list("!&*")),
+]
+
+
+def _implicit_table() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    table: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for tag, pattern, first in _IMPLICIT_TYPES:
+        compiled = re.compile(pattern, re.X if "\n" in pattern else 0)
+        for char in first:
+            table.setdefault(char, []).append((tag, compiled))
+    return table
+
+
+_IMPLICIT = _implicit_table()
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # One line: indentation, at most one `- `, then `key:` (and its value after a space) or, in a
 # list, a scalar; or a blank or comment line (group 6 matches, possibly empty).
 _LINE = re.compile(r"( *)(?:(- +)?([A-Za-z_][A-Za-z0-9_-]*):(?: +([^ ].*))?|(- +)([^ ].*)|(#.*|))")
 # What starts something other than a plain scalar (YAML 1.1, 5.3 indicators), and "~" (null).
 _NOT_PLAIN = frozenset("-?:,[]{}#&*!|>'\"%@`~")
-_BOOLS = yaml.constructor.SafeConstructor.bool_values
-# A line is (number, key column, dash column or -1, key or None, value or None).
-Line = tuple[int, int, int, str | None, str | None]
+# What a YAML 1.1 bool reads as (PyYAML's SafeConstructor.bool_values; held equal by a test).
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+# A flow list's item: a word (no spaces, quotes, colons or flow indicators).
+_FLOW_ITEM = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+# A line is (number, key column, dash column or -1, key or None, value or None, value column).
+Line = tuple[int, int, int, str | None, str | None, int]
 
 
 class _Unsupported(Exception):
@@ -71,9 +136,10 @@ def _lines(text: str) -> list[Line]:
             return []  # trailing spaces, which YAML drops from a plain scalar
         if key is not None:
             col = len(indent) + (len(dash) if dash else 0)
-            out.append((number, col, len(indent) if dash else -1, key, value))
+            out.append((number, col, len(indent) if dash else -1, key, value, found.start(4)))
         else:
-            out.append((number, len(indent) + len(item_dash), len(indent), None, item))
+            col = len(indent) + len(item_dash)
+            out.append((number, col, len(indent), None, item, col))
     return out
 
 
@@ -84,7 +150,6 @@ class _Parser:
         self.lines = lines
         self.at = 0
         self.positions: Positions = {}
-        self._constructor: yaml.constructor.SafeConstructor | None = None
 
     def mapping(self, col: int, loc: Loc, depth: int) -> dict[str, Any]:
         """The keys at column `col`; the first may follow a list item's `- `."""
@@ -94,7 +159,7 @@ class _Parser:
         result: dict[str, Any] = {}
         first = True
         while self.at < len(lines):
-            number, key_col, dash, key, value = lines[self.at]
+            number, key_col, dash, key, value, value_col = lines[self.at]
             if key_col != col or key is None or (dash >= 0 and not first):
                 break  # less indented, a list's scalar, or the next item of the list
             first = False
@@ -103,9 +168,10 @@ class _Parser:
             self.at += 1
             here = (*loc, key)
             positions[here] = (number, col + 1)
-            result[key] = (
-                self._scalar(value) if value is not None else self._block(col, here, depth)
-            )
+            if value is None:
+                result[key] = self._block(col, here, depth)
+            else:
+                result[key] = self._value(value, number, value_col, here)
         return result
 
     def _block(self, col: int, loc: Loc, depth: int) -> Any:
@@ -113,7 +179,7 @@ class _Parser:
         of the key (YAML lets a mapping's list start at its keys' column)."""
         if self.at == len(self.lines):
             raise _Unsupported  # null
-        _, key_col, dash, _, _ = self.lines[self.at]
+        _, key_col, dash, _, _, _ = self.lines[self.at]
         if dash >= col:
             return self.sequence(dash, loc, depth + 1)
         if dash < 0 and key_col > col:
@@ -127,17 +193,35 @@ class _Parser:
         lines, positions = self.lines, self.positions
         items: list[Any] = []
         while self.at < len(lines):
-            number, col, item_dash, key, value = lines[self.at]
+            number, col, item_dash, key, value, _ = lines[self.at]
             if item_dash != dash:
                 break
             here = (*loc, len(items))
             positions[here] = (number, col + 1)
             if key is None:
                 self.at += 1
-                items.append(self._scalar(value or ""))
+                items.append(self._value(value or "", number, col, here))
             else:
                 items.append(self.mapping(col, here, depth + 1))
         return items
+
+    def _value(self, value: str, number: int, col: int, loc: Loc) -> Any:
+        """A scalar, or a flow list of words (`[RIPE, ARIN]`) starting at column `col`."""
+        if value[0] != "[":
+            return self._scalar(value)
+        if value[-1] != "]":
+            raise _Unsupported
+        if value == "[]":
+            return []
+        out = []
+        at = col + 2  # the first item's column, 1-based
+        for index, item in enumerate(value[1:-1].split(", ")):
+            if not _FLOW_ITEM.fullmatch(item):
+                raise _Unsupported  # spaces, quotes, nesting, another separator: YAML's
+            self.positions[(*loc, index)] = (number, at)
+            out.append(self._scalar(item))
+            at += len(item) + 2
+        return out
 
     def _scalar(self, value: str) -> Any:
         head = value[0]
@@ -163,12 +247,13 @@ class _Parser:
         raise _Unsupported  # a float, null, octal or sexagesimal number: the YAML reader's
 
     def _timestamp(self, value: str) -> Any:
-        if self._constructor is None:
-            self._constructor = yaml.constructor.SafeConstructor()
+        """A date as YAML reads `2026-11-02`; other timestamps are the YAML reader's."""
+        if not _DATE.fullmatch(value):
+            raise _Unsupported
         try:
-            return self._constructor.construct_yaml_timestamp(yaml.ScalarNode(_TIMESTAMP, value))
-        except (ValueError, OverflowError, ArithmeticError, TypeError, yaml.YAMLError):
-            raise _Unsupported from None  # the YAML reader reports it, located
+            return datetime.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+        except ValueError:
+            raise _Unsupported from None  # 2026-02-30: the YAML reader reports it, located
 
 
 def _resolve(value: str) -> str:

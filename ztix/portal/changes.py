@@ -14,9 +14,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ztix.errors import AdapterError
 from ztix.irr.files import irr_path
+from ztix.load.document import format_loc
 from ztix.load.loader import EXCHANGE_FILE, Repository, error_message, load_files
 from ztix.load.tree import Entry
-from ztix.load.yamlsource import format_loc
 from ztix.models import Peer, RequestedBy
 from ztix.portal.access import NetworkAccess, User
 from ztix.portal.branches import entry_text, peer_from, planned_addresses
