@@ -8,7 +8,6 @@ reported, and nothing about a file is trusted before it has passed here.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,6 +282,8 @@ def _located_errors(
             hint = _missing_hint(model, loc)
         if kind == "extra_forbidden":
             allowed = _allowed_keys(model, loc[:-1])
+            import difflib  # noqa: PLC0415  (only for a misspelt key)
+
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
         entry = (error.get("ctx") or {}).get("entry")

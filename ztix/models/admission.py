@@ -5,8 +5,6 @@ whoever wrote the file); the portal says so before the form and checks the Peeri
 requirements, which only it can read, at every request.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Literal
 

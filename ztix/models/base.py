@@ -1,7 +1,5 @@
 """The base of every file model: immutable, strict, unknown keys are errors."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict
 
 

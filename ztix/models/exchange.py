@@ -1,9 +1,7 @@
 """The exchange file (`ix.yaml`): route servers, ZeroTier, RPKI, sessions and policy."""
 
-from __future__ import annotations
-
 import ipaddress
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal, Self, TypeVar
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -95,7 +93,7 @@ class PeeringLan(Strict):
     ipv6: LanNet6 | None = None
 
     @model_validator(mode="after")
-    def _one_family(self) -> PeeringLan:
+    def _one_family(self) -> Self:
         if self.ipv4 is None and self.ipv6 is None:
             raise ValueError("needs an ipv4 or an ipv6 prefix (or both)")
         return self
@@ -135,7 +133,7 @@ class ZeroTier(Strict):
     )
 
     @model_validator(mode="after")
-    def _network(self) -> ZeroTier:
+    def _network(self) -> Self:
         if self.network_id is None and (self.provider == "central" or self.network_suffix is None):
             raise ValueError("needs network_id (or, for self_hosted_controller, network_suffix)")
         return self
@@ -165,7 +163,7 @@ class Bird(Strict):
     )
 
     @model_validator(mode="after")
-    def _log_elsewhere(self) -> Bird:
+    def _log_elsewhere(self) -> Self:
         # BIRD would append its log to the file it reads its config from, or try to open the
         # control socket as a log: the next deploy would fail, or the route server's config rot.
         files = {
@@ -241,7 +239,7 @@ class Rpki(Strict):
     sentinel: Sentinel = Sentinel()
 
     @model_validator(mode="after")
-    def _timers(self) -> Rpki:
+    def _timers(self) -> Self:
         if self.expire <= max(self.refresh, self.retry):
             raise ValueError("expire must be longer than refresh and retry (RFC 8210 section 6)")
         return self
@@ -277,7 +275,7 @@ class Sessions(Strict):
     )
 
     @model_validator(mode="after")
-    def _keepalive(self) -> Sessions:
+    def _keepalive(self) -> Self:
         if self.keepalive_time * 3 > self.hold_time:
             raise ValueError("keepalive_time must be at most a third of hold_time (RFC 4271 10)")
         if self.error_wait_time[0] > self.error_wait_time[1]:
@@ -301,7 +299,7 @@ class FamilyPolicy(Strict):
     max_prefix_ceiling: Limit = Field(description="no peer may set a higher max-prefix")
 
     @model_validator(mode="after")
-    def _order(self) -> FamilyPolicy:
+    def _order(self) -> Self:
         if self.min_length > self.max_length:
             raise ValueError("min_length is greater than max_length")
         if self.max_prefix_default > self.max_prefix_ceiling:
@@ -349,7 +347,7 @@ class Policy(Strict):
     )
 
     @model_validator(mode="after")
-    def _lengths(self) -> Policy:
+    def _lengths(self) -> Self:
         if self.ipv4.max_length > 32:
             raise ValueError("ipv4.max_length is longer than 32")
         hop = self.blackhole_next_hop

@@ -5,9 +5,7 @@ route servers are rendered from those files only, so the same commit always rend
 config and an IRR change is reviewed like any other change.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -86,7 +84,7 @@ class Irr(Strict):
     )
 
     @model_validator(mode="after")
-    def _decided(self) -> Irr:
+    def _decided(self) -> Self:
         if self.enabled:
             missing = [name for name in ("servers", "sources") if not getattr(self, name)]
             if missing:

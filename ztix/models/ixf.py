@@ -1,7 +1,5 @@
 """What the IX-F member export (Euro-IX JSON schema 1.0) says about the exchange itself."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field

@@ -1,9 +1,7 @@
 """A member's file (`peers/AS<asn>.yaml`)."""
 
-from __future__ import annotations
-
 import ipaddress
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -41,7 +39,7 @@ class Connection(Strict):
     ipv6: IPv6 | None = None
 
     @model_validator(mode="after")
-    def _one_address(self) -> Connection:
+    def _one_address(self) -> Self:
         if self.ipv4 is None and self.ipv6 is None:
             raise ValueError("needs an ipv4 or an ipv6 peering address (or both)")
         return self
