@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ztix.models import fields
+from ztix.models import fields, special
 
 
 def full_checks(family: int, value: str) -> Any:
@@ -47,3 +47,38 @@ def test_the_fast_path_agrees_with_the_full_checks(case: tuple[int, str]) -> Non
     if packed is not None:
         kind = ipaddress.IPv4Address if family == 4 else ipaddress.IPv6Address
         assert full_checks(family, value) == kind(packed)
+
+
+def _kind_by_ranges(asn: int) -> str | None:
+    """The ranges read one by one, in precedence order (what the bisection must give)."""
+    for kind, ranges in (
+        ("reserved", special.RESERVED_ASN_RANGES),
+        ("documentation", special.DOCUMENTATION_ASN_RANGES),
+        ("private", special.PRIVATE_ASN_RANGES),
+    ):
+        if any(lo <= asn <= hi for lo, hi in ranges):
+            return kind
+    return None
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.integers(-5, 2**32 + 5)
+    | st.sampled_from(
+        sorted(
+            {
+                bound + step
+                for ranges in (
+                    special.RESERVED_ASN_RANGES,
+                    special.DOCUMENTATION_ASN_RANGES,
+                    special.PRIVATE_ASN_RANGES,
+                )
+                for low, high in ranges
+                for bound in (low, high)
+                for step in (-1, 0, 1)
+            }
+        )
+    )
+)
+def test_an_asns_kind_is_its_ranges(asn: int) -> None:
+    assert fields.asn_kind(asn) == _kind_by_ranges(asn)
