@@ -36,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "webhook": STAGES | {"__init__", "adapters", "settings", "service"},
     "exporter": STAGES | {"__init__", "adapters", "settings", "service"},
     "commands": STAGES
-    | {"__init__", "adapters", "settings", "service", "portal", "webhook", "exporter"},
+    | {"__init__", "adapters", "settings", "service", "portal", "webhook", "exporter", "buildinfo"},
     "buildinfo": {"__init__"},  # the version and build commit, for --version
     "cli": {"__init__", "buildinfo", "errors", "commands", "service"},
 }

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.paths import ROOT
-from ztix.cli import build_parser
+from ztix.commands.arguments import build_parser
 
 CI = ROOT / "ci"
 PIPELINES = [

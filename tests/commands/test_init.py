@@ -13,7 +13,8 @@ import pytest
 from tests.commands.test_ci_pipelines import check, zizmor
 from tests.paths import ROOT
 from ztix import __version__
-from ztix.cli import build_parser, main
+from ztix.cli import main
+from ztix.commands.arguments import build_parser
 from ztix.commands.init import answers
 from ztix.errors import SettingsError
 from ztix.load.loader import load

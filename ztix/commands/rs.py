@@ -28,7 +28,7 @@ async def _enable(args: argparse.Namespace) -> int:
     from ztix.render.routeserver import repository_renderers, session_name  # noqa: PLC0415
     from ztix.render.templates import from_directory  # noqa: PLC0415
 
-    asn: int = args.member  # parsed by the command line (cli._asn)
+    asn: int = args.member  # parsed by the command line (ztix.commands.arguments._asn)
     repo = load(args.repo)
     exchange = repo.exchange.model
     peer = next((p.model for p in repo.peers if p.model.asn == asn), None)

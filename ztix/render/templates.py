@@ -71,6 +71,9 @@ class TemplateSet:
 
         return _sandbox(frozenset(trusted))(
             loader=jinja2.FunctionLoader(_source(dict(self.files))),
+            # Templates compile on every run of a short command; Jinja's optimizer (constant
+            # folding at compile time) costs more there than it saves in rendering.
+            optimized=False,
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
