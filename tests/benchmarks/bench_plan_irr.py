@@ -206,9 +206,9 @@ def main() -> None:
         irr_cpu = irr_loading(read_tree(base), args.runs)
         print(f"IRR files of this exchange loaded and checked: {irr_cpu:.3f} s CPU")
         # The issue's exchange: 2,000 members, ~275k entries, a few members with 50k-200k.
-        files, layout = exchange(2000, small=5)
-        size = sum(c + c // 10 for _, c, _ in layout.values())
-        irr_cpu = irr_loading(files, args.runs)
+        issue_files, issue_layout = exchange(2000, small=5)
+        size = sum(c + c // 10 for _, c, _ in issue_layout.values())
+        irr_cpu = irr_loading(issue_files, args.runs)
         print(
             f"IRR files of 2000 members with {size} entries (the issue's): {irr_cpu:.3f} s CPU"
             " (target <= 0.3 s)\n"
