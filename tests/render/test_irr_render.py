@@ -13,7 +13,7 @@ from tests.birdtools import assert_bird_accepts, assert_newer_bird_accepts, newe
 from tests.irr.fixtures import irr_repo, without_irr
 from ztix.bird.text import elements
 from ztix.load.loader import load_files
-from ztix.render.irr import _prefix_set
+from ztix.render.irr import _prefix_set, set_elements
 from ztix.render.routeserver import render_all
 
 
@@ -112,4 +112,4 @@ def test_a_prefix_set_gives_each_entry_its_own_range(
     assert entries == expected
     assert body == ("" if not prefixes else "\n  " + ",\n  ".join(expected) + "\n")
     # The plan splits the sets it rendered; the config's text read back gives the same.
-    assert body.elements() == elements(body) == tuple(expected)
+    assert set_elements(body) == elements(body) == tuple(expected)

@@ -94,11 +94,7 @@ def _irr_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="write this member's data even past a growth or size guard (repeatable)",
     )
     q.add_argument("--jobs", type=int, help="bgpq4 runs at once (default: irr.jobs)")
-    q.add_argument(
-        "--metrics-file",
-        type=_path,
-        help="write the run's metrics to this file (node_exporter textfile format)",
-    )
+    _metrics_file(q)
     q.add_argument(
         "--propose",
         action="store_true",

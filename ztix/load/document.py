@@ -18,6 +18,8 @@ Positions = dict[Loc, tuple[int, int]]
 MAX_DEPTH = 16
 MAX_ALIASES = 32
 MAX_VALUES = 10_000
+# Digits of an integer: below Python's int-from-string limit (4300 digits); longer is refused.
+MAX_INT_DIGITS = 4000
 
 
 class YamlDocument:

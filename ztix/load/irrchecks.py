@@ -30,13 +30,10 @@ def check_irr(
     seen: dict[int, str] = {}
     sources = exchange.model.irr.sources if exchange and exchange.model.irr_filter else None
     refresh = "run `ztix irr refresh` (the scheduled refresh does it too)"
-    policy = exchange.model.policy if exchange is not None else None
-    limits = tuple(
-        (family, minimum, _shorter_than(minimum))
-        for family in ("ipv4", "ipv6")
-        if policy is not None
-        for minimum in (getattr(policy, family).min_length,)
-    )
+    limits: tuple[tuple[str, int, re.Pattern[str]], ...] = ()
+    if exchange is not None:
+        minimums = {f: getattr(exchange.model.policy, f).min_length for f in ("ipv4", "ipv6")}
+        limits = tuple((f, low, _shorter_than(low)) for f, low in minimums.items())
     for located in irr:
         data = located.model
         name = located.path.rsplit("/", 1)[-1]

@@ -17,7 +17,14 @@ import datetime
 import re
 from typing import Any
 
-from ztix.load.document import MAX_DEPTH, MAX_VALUES, Loc, Positions, YamlDocument
+from ztix.load.document import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_VALUES,
+    Loc,
+    Positions,
+    YamlDocument,
+)
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -237,7 +244,7 @@ class _Parser:
         if tag == _STR:
             return value
         if tag == _INT and value.isdigit() and (head != "0" or value == "0"):
-            if len(value) > 4000:  # the YAML reader's limit (a located problem there)
+            if len(value) > MAX_INT_DIGITS:  # the YAML reader reports it, located
                 raise _Unsupported
             return int(value)
         if tag == _BOOL:

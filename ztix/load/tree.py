@@ -58,9 +58,10 @@ def _entry(path: Path, limit: int = READ_LIMIT) -> Entry:
     if not stat.S_ISREG(status.st_mode):
         os.close(fd)
         return NotAFile("directory" if stat.S_ISDIR(status.st_mode) else "special file")
-    with os.fdopen(fd, "rb", buffering=0) as handle:
+    with os.fdopen(fd, "rb") as handle:
         # Sized by the file, not by the limit: read(n) allocates n bytes first, and 2,000 IRR
         # files would each get a 16 MiB buffer. A file that grew meanwhile reads on.
+        # (Buffered: read(n) returns n bytes unless the file ends, where a raw read may not.)
         data: bytes = handle.read(min(status.st_size, limit) + 1)
         if status.st_size < len(data) <= limit:
             data += handle.read(limit + 1 - len(data))

@@ -25,6 +25,7 @@ from ztix.errors import Problem
 from ztix.load.document import (
     MAX_ALIASES,
     MAX_DEPTH,
+    MAX_INT_DIGITS,
     MAX_VALUES,
     Loc,
     Positions,
@@ -38,7 +39,6 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
-_MAX_INT_DIGITS = 4000  # below Python's int-from-string limit (4300 digits); longer is refused
 # first character -> [(tag, pattern)], the implicit resolvers of PyYAML's SafeLoader.
 _IMPLICIT: dict[str, list[tuple[str, Any]]] = yaml.SafeLoader.yaml_implicit_resolvers
 _KINDS = {
@@ -247,9 +247,9 @@ class _Reader:
             return value
         if resolved == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
             # Plain decimal (no sign, octal, hex, '_' or sexagesimal): the common case, fast.
-            if len(value) <= _MAX_INT_DIGITS:
+            if len(value) <= MAX_INT_DIGITS:
                 return int(value)
-            self._problem(event, loc, f"a number of {len(value)} digits (limit {_MAX_INT_DIGITS})")
+            self._problem(event, loc, f"a number of {len(value)} digits (limit {MAX_INT_DIGITS})")
             return None
         return self._construct(event, loc, resolved)
 
@@ -264,7 +264,7 @@ class _Reader:
                 "write the keys and values out; quote it if it is text",
             )
             return None
-        if len(event.value) > _MAX_INT_DIGITS:
+        if len(event.value) > MAX_INT_DIGITS:
             self._problem(event, loc, f"a value of {len(event.value)} characters read as {kind}")
             return None
         node = yaml.ScalarNode(resolved, event.value)

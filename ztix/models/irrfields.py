@@ -102,8 +102,8 @@ def _ascending(keys: Sequence[int]) -> bool:
     return all(map(lt, keys, islice(keys, 1, None)))
 
 
-def _pairs(text: str, count: int, lengths: dict[str, int]) -> tuple[list[str], list[int]] | None:
-    """Addresses and lengths of `count` lines of `address/length` (lengths canonical), split in
+def _pairs(text: str, lengths: dict[str, int]) -> tuple[list[str], list[int]] | None:
+    """Addresses and lengths of the lines of `address/length` (lengths canonical), split in
     one pass; None when a length is not canonical. The caller has checked the lines' shape."""
     parts = text.replace("/", "\n").split("\n")
     try:
@@ -139,7 +139,7 @@ def _v4_shape(text: str, count: int) -> bool:
 def _v4_fast(text: str, count: int) -> bool:
     if not _v4_shape(text, count):
         return False
-    pairs = _pairs(text, count, _V4_LENGTHS)
+    pairs = _pairs(text, _V4_LENGTHS)
     if pairs is None:
         return False
     addresses, lengths = pairs
@@ -157,7 +157,7 @@ def _v6_fast(text: str, count: int) -> bool:
     # Shape: with lowercase hex digits and colons taken out, exactly "/\n" per line.
     if not text.isascii() or text.encode().translate(None, _HEX6) != b"/\n" * count:
         return False
-    pairs = _pairs(text, count, _V6_LENGTHS)
+    pairs = _pairs(text, _V6_LENGTHS)
     if pairs is None:
         return False
     addresses, lengths = pairs

@@ -11,7 +11,7 @@ health check does.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -27,9 +27,9 @@ from ztix.plan.zerotier import (
     plan_members,
     plan_network,
 )
-from ztix.render.irr import SetMemo, SetText
+from ztix.render.irr import SetMemo, set_elements
 from ztix.render.routeserver import environment, repository_configs
-from ztix.render.templates import TemplateSet, shipped
+from ztix.render.templates import TemplateSet
 
 PeerAction = Literal["added", "removed", "changed", "suspended", "resumed"]
 OUTSIDE = "outside protocol blocks"
@@ -224,22 +224,20 @@ def config_diff(
     before: str,
     after: str,
     base_name: str,
-    known: Mapping[str, SetText] | None = None,
+    rendered: Collection[str] = (),
 ) -> ConfigDiff:
     """The diff of one route server's config by its parts, and the sessions it touches.
 
     Set constants (members' IRR sets, bogons) are compared as sets: a plan costs what the
     change does, not what the config holds. Blocks and the rest are unified diffs of text.
-    `known`: set bodies rendered from IRR data (text -> itself), whose elements are split
-    rather than read back with a regex (the same elements: tests/render/test_irr_render.py).
+    `rendered`: set bodies rendered from IRR data (`render.irr.set_elements` splits them;
+    any other is read back with a regex: the same elements, tests/render/test_irr_render.py).
     """
-    known = known or {}
 
     def split(body: str | None) -> tuple[str, ...]:
         if not body:
             return ()
-        rendered = known.get(body)
-        return rendered.elements() if rendered is not None else elements(body)
+        return set_elements(body) if body in rendered else elements(body)
 
     old, new = parts(before), parts(after)
     old_file, new_file = f"{base_name}:{route_server}/bird.conf", f"{route_server}/bird.conf"
@@ -290,8 +288,11 @@ def template_changes(
     return tuple(changes)
 
 
-def _bird_area(templates: TemplateSet | None) -> dict[str, str]:
-    return (templates or shipped()).area("bird")
+def _same_bird_templates(base: TemplateSet | None, head: TemplateSet | None) -> bool:
+    """Whether two revisions render with the same BIRD templates (None: the shipped ones)."""
+    if base is None or head is None:
+        return base is head
+    return base.area("bird") == head.area("bird")
 
 
 def plan(
@@ -316,15 +317,15 @@ def plan(
         base_peers = [p.model for p in base.peers]
         had = list(desired_members(base.exchange.model, base_peers).values())
         # The same BIRD templates in both revisions (the usual case): compiled once.
-        same = _bird_area(base_templates) == _bird_area(head_templates)
+        same = _same_bird_templates(base_templates, head_templates)
         base_env = head_env if same else environment(base_templates)
         old_configs = repository_configs(base, base_templates, memo=memo, env=base_env)
         old_network = desired_network(base.exchange.model)
     members = tuple(c for c in plan_members(want, had) if c.writes)
     network = plan_network(desired_network(head.exchange.model), old_network)
-    known: dict[str, SetText] = {b: b for _, member in memo.values() for b in member.sets()}
+    rendered = {body for _, member in memo.values() for body in member.sets()}
     configs = tuple(
-        config_diff(rs, old_configs.get(rs, ""), text, base_name, known)
+        config_diff(rs, old_configs.get(rs, ""), text, base_name, rendered)
         for rs, text in repository_configs(head, head_templates, memo=memo, env=head_env).items()
         if old_configs.get(rs, "") != text
     )

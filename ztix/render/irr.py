@@ -28,11 +28,6 @@ class SetText(str):
         """Whether the text holds only what a prefix or ASN set may contain."""
         return _SET.fullmatch(self) is not None
 
-    def elements(self) -> tuple[str, ...]:
-        """The set's elements, in order: the body is built here, one element a line (a split,
-        where reading the elements back out of any set text takes a regex)."""
-        return tuple(self[3:-1].split(",\n  ")) if self else ()
-
 
 @dataclass(frozen=True)
 class IrrMember:
@@ -60,7 +55,7 @@ def _prefix_set(prefixes: tuple[str, ...], max_length: int, more_specifics: bool
         return SetText()
     body = ",\n  ".join(prefixes) + ",\n"
     if more_specifics:
-        # The last three characters of each entry hold its length ("/8" after a digit).
+        # The last four characters of each entry hold its length ("/128", "1/24", ".0/8").
         tails = set(map(_TAIL, prefixes))
         for length in sorted({tail.rpartition("/")[2] for tail in tails}):
             if max_length > int(length):
@@ -69,6 +64,12 @@ def _prefix_set(prefixes: tuple[str, ...], max_length: int, more_specifics: bool
 
 
 _TAIL = operator.itemgetter(slice(-4, None))
+
+
+def set_elements(body: str) -> tuple[str, ...]:
+    """The elements of a set body built here (`_wrap`'s layout: one element a line), in order:
+    a split, where reading them back out of any set text takes a regex."""
+    return tuple(body[3:-1].split(",\n  ")) if body else ()
 
 
 def _wrap(entries: list[str]) -> str:
