@@ -10,6 +10,7 @@ import asyncio
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -99,6 +100,34 @@ def test_add_is_atomic_across_processes(make: Make) -> None:
                 await s.aclose()
 
     assert sorted(run(go())) == [False] * 7 + [True]
+
+
+def test_many_open_a_new_sqlite_file_at_once(tmp_path: Path) -> None:
+    """Setting up WAL skips SQLite's busy handler: openers of a new file must take turns."""
+    failures: list[BaseException] = []
+
+    def open_and_ping(store: StateStore, start: threading.Barrier) -> None:
+        start.wait(timeout=10)
+        try:
+            run(store.ping())
+        except BaseException as exc:  # collected for the assertion below
+            failures.append(exc)
+        finally:
+            run(store.aclose())
+
+    for n in range(100):  # without turns, 4 runs in 6 of this test failed
+        start = threading.Barrier(8)
+        threads = [
+            threading.Thread(
+                target=open_and_ping, args=(SqliteStore(tmp_path / f"{n}.sqlite3"), start)
+            )
+            for _ in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert failures == []
 
 
 def test_hits_hold_the_limit_across_processes(make: Make) -> None:
