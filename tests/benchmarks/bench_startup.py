@@ -116,7 +116,7 @@ def main() -> None:
                     theirs = built
                 else:
                     theirs = f"{built[1]:.3f} s"
-                    ratio = f"{built[1] / together:.1f}x"
+                    ratio = f"{built[1] / together:.2f}x"
             print(
                 f"{n:>8} {ours['validate']:>7.3f} s {ours['render']:>7.3f} s {together:>7.3f} s"
                 f" {theirs:>18} {ratio:>6}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,3 +66,21 @@ def test_the_console_script_leaves_it_off_to_the_end(
     assert exited.value.code == 0
     assert seen == [False]
     assert not gc.isenabled()
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "__all__"), ("", ""), ("logfire", "logfire")])
+def test_the_console_script_skips_pydantic_plugins_unless_told(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, given: str | None, seen: str
+) -> None:
+    """Looking for pydantic plugins costs every short run; an operator's own value wins."""
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "placeholder")  # restored after the test
+    if given is None:
+        monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS")
+    else:
+        monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", given)
+    monkeypatch.setattr(files, "validate", record([]))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.argv", ["ztix", "validate", "--repo", "."])
+    with pytest.raises(SystemExit):
+        cli.console()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == seen

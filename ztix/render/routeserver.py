@@ -76,9 +76,22 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-def environment(templates: TemplateSet | None = None) -> jinja2.Environment:
-    """The Jinja2 environment for BIRD configs: sandboxed, strict, every value checked."""
-    return (templates or shipped()).environment(finalize=_finalize, trusted=(Session, IrrMember))
+def environment(
+    templates: TemplateSet | None = None, *, precompiled: bool = True
+) -> jinja2.Environment:
+    """The Jinja2 environment for BIRD configs: sandboxed, strict, every value checked.
+
+    `precompiled`: shipped templates left unchanged skip Jinja's parser (ztix.render.precompiled;
+    off only to generate that code).
+    """
+    bytecode = None
+    if precompiled:
+        from ztix.render.precompiled import ShippedBytecode  # noqa: PLC0415  (imports jinja2)
+
+        bytecode = ShippedBytecode()
+    return (templates or shipped()).environment(
+        finalize=_finalize, trusted=(Session, IrrMember), bytecode=bytecode
+    )
 
 
 def bogon_asns() -> str:

@@ -61,11 +61,13 @@ class TemplateSet:
         autoescape: bool = False,
         finalize: Callable[[Any], Any] | None = None,
         trusted: tuple[type, ...] = (),
+        bytecode: jinja2.BytecodeCache | None = None,
     ) -> jinja2.Environment:
         """A sandboxed, strict Jinja2 environment over these templates.
 
         `trusted`: the caller's own frozen value types, whose public fields templates may read
-        without the sandbox's generic (slow) check.
+        without the sandbox's generic (slow) check. `bytecode`: code compiled ahead of time for
+        some of them (ztix.render.precompiled).
         """
         import jinja2  # noqa: PLC0415  (only commands that render pay for it)
 
@@ -80,6 +82,7 @@ class TemplateSet:
             keep_trailing_newline=True,
             autoescape=autoescape,
             finalize=finalize,
+            bytecode_cache=bytecode,
         )
 
 

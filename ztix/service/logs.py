@@ -4,8 +4,6 @@ says, and secrets never reach a message (they stay in SecretStr and the environm
 
 from __future__ import annotations
 
-import datetime
-import json
 import logging
 import sys
 from typing import Any
@@ -19,6 +17,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a single line of JSON."""
+        import datetime  # noqa: PLC0415  (text logs, the CLI's default, do not pay for these)
+        import json  # noqa: PLC0415
+
         when = datetime.datetime.fromtimestamp(record.created, datetime.UTC)
         out: dict[str, Any] = {
             "time": when.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
