@@ -78,8 +78,8 @@ class SqliteStore:
             )
             try:
                 # Switching to WAL takes an exclusive lock without calling the busy handler,
-                # so two processes opening a new file at once get "database is locked" at
-                # once (seen here in 18 of 2,400 opens). One opener at a time sets it up.
+                # so stores opening a new file at once may get "database is locked" at once
+                # (18 of 2,400 opens from threads of one process). One opener at a time.
                 with _flocked(self.path.with_name(self.path.name + ".setup"), BUSY_WAIT):
                     conn.execute(f"PRAGMA busy_timeout={int(BUSY_WAIT * 1000)}")
                     conn.execute("PRAGMA journal_mode=WAL")
