@@ -130,6 +130,31 @@ def test_many_open_a_new_sqlite_file_at_once(tmp_path: Path) -> None:
     assert failures == []
 
 
+def test_a_held_setup_lock_is_waited_for_and_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An opener stuck setting the file up delays others for at most the busy wait, then they
+    fail with a StoreError (not a hang); once it is gone, the file opens."""
+    import fcntl  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    from ztix.adapters.state import sqlite  # noqa: PLC0415
+
+    monkeypatch.setattr(sqlite, "BUSY_WAIT", 0.3)
+    fd = os.open(tmp_path / "state.sqlite3.setup", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    store = SqliteStore(tmp_path / "state.sqlite3")
+    started = time.monotonic()
+    try:
+        with pytest.raises(StoreError, match=r"held past 0\.3 s"):
+            run(store.ping())
+        assert 0.3 <= time.monotonic() - started < 5
+    finally:
+        os.close(fd)
+    run(store.ping())
+    run(store.aclose())
+
+
 def test_hits_hold_the_limit_across_processes(make: Make) -> None:
     stores = [make.new() for _ in range(3)]
     k = key(make, "rate")

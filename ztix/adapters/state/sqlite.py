@@ -35,22 +35,36 @@ PURGE_EVERY = 200  # writes between purges of expired rows
 BUSY_WAIT = 10.0  # seconds a call waits for another process's write lock
 
 
+def _delays(wait: float) -> Iterator[float]:
+    """Sleeps between tries of a lock: doubling from 5 ms to 100 ms, until `wait` has passed."""
+    deadline = time.monotonic() + wait
+    delay = 0.005
+    while (left := deadline - time.monotonic()) > 0:
+        yield min(delay, left)
+        delay = min(delay * 2, 0.1)
+
+
+def _took(fd: int) -> bool:
+    """Whether an exclusive flock on `fd` was taken now (never waits)."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def _flocked(path: Path, wait: float) -> Iterator[None]:
     """Hold an flock on `path`, polled for at most `wait` seconds (a worker thread waits)."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        deadline = time.monotonic() + wait
-        delay = 0.002
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise sqlite3.OperationalError(f"{path} is held past {wait:g} s") from None
+        if not _took(fd):
+            for delay in _delays(wait):
                 time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+                if _took(fd):
+                    break
+            else:
+                raise sqlite3.OperationalError(f"{path} is held past {wait:g} s")
         yield
     finally:
         os.close(fd)  # releases the flock
@@ -199,18 +213,13 @@ class SqliteStore:
         path = self.locks / hashlib.sha256(name.encode()).hexdigest()[:32]
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            deadline = time.monotonic() + wait
-            delay = 0.005
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        raise LockBusy(f"{name} is held by another request") from None
-                    await asyncio.sleep(min(delay, left))
-                    delay = min(delay * 2, 0.1)
+            if not _took(fd):
+                for delay in _delays(wait):
+                    await asyncio.sleep(delay)
+                    if _took(fd):
+                        break
+                else:
+                    raise LockBusy(f"{name} is held by another request")
             yield
         finally:
             os.close(fd)  # releases the flock, held or not
