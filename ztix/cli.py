@@ -19,11 +19,6 @@ from ztix.commands.arguments import build_parser
 from ztix.errors import EXIT_INTERNAL, EXIT_INVALID, ValidationFailed, ZtixError
 from ztix.service.logs import configure_cli, say
 
-# Short offline commands: CPU-bound runs over data without reference cycles, then exit. The
-# cyclic collector is off for the whole run (imports included), as ztix.load.gcpause explains;
-# reference counting still frees everything. Services and network commands keep it on.
-OFFLINE = frozenset({"files:validate", "files:render", "files:schema", "export:ixf", "init:run"})
-
 
 def console() -> None:
     """The `ztix` console script: one command, then the process ends."""
@@ -43,7 +38,11 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
     words = sys.argv[1:] if argv is None else argv
     args = build_parser(words).parse_args(words)
     collecting = gc.isenabled()
-    if args.target in OFFLINE or (args.target == "plan:run" and not args.live):
+    # Short offline commands (commands.arguments says which): CPU-bound runs over data without
+    # reference cycles, then exit. The cyclic collector is off for the whole run (imports
+    # included), as ztix.load.gcpause explains; reference counting still frees everything.
+    # Services and network commands keep it on.
+    if args.offline and not getattr(args, "live", False):
         gc.disable()
     try:
         return _run(args)

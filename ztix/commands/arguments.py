@@ -55,9 +55,13 @@ def _repo(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _command(p: argparse.ArgumentParser, target: str) -> None:
-    """Run `module:function` of ztix.commands for this subcommand (imported only then)."""
-    p.set_defaults(target=target)
+def _command(p: argparse.ArgumentParser, target: str, *, offline: bool = False) -> None:
+    """Run `module:function` of ztix.commands for this subcommand (imported only then).
+
+    `offline`: a short run over files alone, then exit (no network; a `--live` flag makes it
+    one that is not), which `ztix.cli` runs without the cyclic collector.
+    """
+    p.set_defaults(target=target, offline=offline)
 
 
 def _rs_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,7 +121,7 @@ def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--timestamp",
         help="RFC 3339 UTC time to state (default: the commit time of the checked-out commit)",
     )
-    _command(q, "export:ixf")
+    _command(q, "export:ixf", offline=True)
 
 
 class _Version(argparse.Action):
@@ -175,14 +179,14 @@ def _named_command(argv: Sequence[str]) -> str | None:
 def _validate_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("validate", help="check ix.yaml and every peer file")
     _repo(p)
-    _command(p, "files:validate")
+    _command(p, "files:validate", offline=True)
 
 
 def _render_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("render", help="write each route server's BIRD config")
     _repo(p)
     p.add_argument("--out", type=_path, required=True, help="directory for <rs>/bird.conf")
-    _command(p, "files:render")
+    _command(p, "files:render", offline=True)
 
 
 def _plan_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -200,7 +204,7 @@ def _plan_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--only", choices=("zerotier", "routeservers"), help="with --live: check only this part"
     )
     _metrics_file(p)
-    _command(p, "plan:run")
+    _command(p, "plan:run", offline=True)
 
 
 def _apply_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -238,11 +242,12 @@ def _status_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _schema_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("schema", help="JSON Schema of ix.yaml and peer files")
     p.add_argument("--out", type=_path, help="write <kind>.schema.json files into this directory")
-    _command(p, "files:schema")
+    _command(p, "files:schema", offline=True)
 
 
 def _exporter_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The long-running services, each behind the operator's reverse proxy or on loopback."""
+    # The long-running services (exporter, portal, webhook): behind the operator's reverse
+    # proxy or on loopback.
     p = sub.add_parser("exporter", help="serve the exchange's Prometheus metrics")
     p.add_argument("--repo", type=_path, help="checkout of main (default ZTIX_EXPORTER_REPO or .)")
     p.add_argument("--host", default="127.0.0.1")
@@ -264,7 +269,7 @@ def _webhook_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _command(p, "serve:webhook")
 
 
-def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _init_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("init", help="create a new, data-only peering repository")
     p.add_argument("dir", type=_path, help="directory to create (must not exist or be empty)")
     p.add_argument("--name", help="exchange name")
@@ -309,7 +314,7 @@ def _init_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--wheel-sha256", metavar="HEX", help="the sha256 of the --wheel file")
     p.add_argument("--no-input", action="store_true", help="never prompt; missing values fail")
-    _command(p, "init:run")
+    _command(p, "init:run", offline=True)
 
 
 # Every subcommand, in the order `ztix --help` lists them, and what defines its arguments.
@@ -327,5 +332,5 @@ _COMMANDS: dict[str, Callable[[argparse._SubParsersAction[argparse.ArgumentParse
     "exporter": _exporter_command,
     "portal": _portal_command,
     "webhook": _webhook_command,
-    "init": _init_parser,
+    "init": _init_command,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 from ztix.errors import SettingsError
@@ -22,8 +23,6 @@ def write_file(path: Path, text: str, flag: str) -> None:
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
         raise SettingsError(f"{flag} {path}: {parent} {what}")
-    import tempfile  # noqa: PLC0415  (validate, which writes nothing, does not pay for it)
-
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     except OSError as exc:

@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from ztix.render.routeserver import environment
-from ztix.render.templates import TemplateSet, shipped
+from ztix.render.templates import shipped
 
 GENERATED = Path(__file__).with_name("compiled_bird.py")
 HEADER = '''\
@@ -25,9 +25,9 @@ generates for it in the BIRD environment). See ztix/render/precompiled.py.
 '''
 
 
-def generate(templates: TemplateSet | None = None) -> str:
-    """The text of compiled_bird.py for `templates` (default: the shipped ones)."""
-    templates = templates or shipped()
+def generate() -> str:
+    """The text of compiled_bird.py for the shipped templates."""
+    templates = shipped()
     env = environment(templates, precompiled=False)
     checksums = jinja2.BytecodeCache()
     lines = [HEADER, f"JINJA = {jinja2.__version__!r}", "TEMPLATES: dict[str, tuple[str, str]] = {"]

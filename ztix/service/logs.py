@@ -4,6 +4,7 @@ says, and secrets never reach a message (they stay in SecretStr and the environm
 
 from __future__ import annotations
 
+import datetime
 import logging
 import sys
 from typing import Any
@@ -17,8 +18,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a single line of JSON."""
-        import datetime  # noqa: PLC0415  (text logs, the CLI's default, do not pay for these)
-        import json  # noqa: PLC0415
+        import json  # noqa: PLC0415  (text logs, the CLI's default, never need it)
 
         when = datetime.datetime.fromtimestamp(record.created, datetime.UTC)
         out: dict[str, Any] = {
