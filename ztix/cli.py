@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from ztix.commands.arguments import build_parser
 from ztix.errors import EXIT_INTERNAL, EXIT_INVALID, ValidationFailed, ZtixError
-from ztix.service.logs import configure_cli, say
+from ztix.service.logs import configure_cli, log_format, say
 
 
 def console() -> None:
@@ -26,7 +26,21 @@ def console() -> None:
     # the first model: ~3 ms of each short run, for plugins a CLI never uses. Documented knob
     # (https://docs.pydantic.dev/latest/api/plugin/); an operator's own value wins.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _hold_standard_fds()
     sys.exit(main(own_process=True))
+
+
+def _hold_standard_fds() -> None:
+    """Open /dev/null on any of fds 0-2 the caller closed (`ztix render 2>&-`).
+
+    Otherwise the next file opened takes that number: a rendered config opened as fd 2 would
+    receive what a child process (git, bgpq4, ssh) writes to its standard error.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
 
 
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:
@@ -52,9 +66,10 @@ def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int
 
 
 def _run(args: argparse.Namespace) -> int:
-    configure_cli(args.log_format or os.environ.get("ZTIX_LOG_FORMAT", "text"))
+    configure_cli("text")  # until the format is known: a bad ZTIX_LOG_FORMAT is said in text
     module, _, name = str(args.target).partition(":")
     try:
+        configure_cli(log_format(args.log_format))
         run: Callable[[argparse.Namespace], int] = getattr(
             importlib.import_module(f"ztix.commands.{module}"), name
         )

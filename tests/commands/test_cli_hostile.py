@@ -295,3 +295,49 @@ def test_json_logs_are_one_object_per_line_with_the_location(
     assert main(["validate", "--repo", str(repo)]) == 0
     warnings = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
     assert warnings and all(w["kind"] == "warning" for w in warnings)  # IRR filtering is off
+
+
+@pytest.mark.parametrize("value", ["xml", "JSON", "text\n", "j" * 500])
+def test_a_bad_log_format_in_the_environment_is_an_error_in_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    repo = committed_copy(tmp_path / "repo")
+    monkeypatch.setenv("ZTIX_LOG_FORMAT", value)
+    assert main(["validate", "--repo", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ZTIX_LOG_FORMAT: ") and "is not one of text, json" in err
+    assert len(err) < 200  # the value is cut, not echoed whole
+    # The flag is the operator's explicit word and wins over the environment.
+    assert main(["--log-format", "text", "validate", "--repo", str(repo)]) == 0
+
+
+def test_closed_standard_fds_never_become_an_output_file(tmp_path: Path) -> None:
+    """`ztix render --out X 2>&-`: no file the command opens may take fd 0-2 (a child's standard
+    error would land in it); the render still succeeds."""
+    import sys  # noqa: PLC0415
+
+    repo = committed_copy(tmp_path / "repo")
+    code = (
+        "import os, sys; os.close(0); os.close(2); sys.argv = ['ztix'] + sys.argv[1:]\n"
+        "from ztix import cli\n"
+        "import ztix.commands.files as f\n"
+        "real = f.render\n"
+        "def render(args):\n"
+        "    probe = os.open(os.path.join(args.out, 'probe'), os.O_CREAT | os.O_WRONLY)\n"
+        "    os.write(1, b'probe fd %d\\n' % probe)\n"
+        "    return real(args)\n"
+        "f.render = render\n"
+        "cli.console()\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", code, "render", "--repo", str(repo), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+    assert int(done.stdout.split("probe fd ")[1].split()[0]) > 2
+    assert any(out.rglob("*.conf"))

@@ -11,6 +11,8 @@ import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ztix.service.logs import FORMATS
+
 FORGES = ("github", "gitlab", "forgejo")
 
 
@@ -151,7 +153,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--log-format",
-        choices=("text", "json"),
+        choices=FORMATS,
         help="messages on standard error as text (default) or one JSON object per line "
         "(also ZTIX_LOG_FORMAT)",
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import warnings
 from typing import Any
 
@@ -63,9 +62,9 @@ def _serve(app: Any, args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415  only the server commands need it
     import uvicorn.config  # noqa: PLC0415
 
-    from ztix.service.logs import configure, uvicorn_log_config  # noqa: PLC0415
+    from ztix.service.logs import configure, log_format, uvicorn_log_config  # noqa: PLC0415
 
-    fmt = args.log_format or os.environ.get("ZTIX_LOG_FORMAT", "text")
+    fmt = log_format(args.log_format)
     configure(fmt)
     uvicorn.run(
         app,

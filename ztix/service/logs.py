@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import sys
 from typing import Any
+
+from ztix.errors import SettingsError
+
+FORMATS = ("text", "json")
 
 # Attributes every LogRecord has; anything else on a record is a field it was given (extra=).
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -35,6 +40,17 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+
+def log_format(flag: str | None) -> str:
+    """The log format: the `--log-format` flag, else ZTIX_LOG_FORMAT, else text."""
+    if flag:
+        return flag  # argparse has checked it against FORMATS
+    value = os.environ.get("ZTIX_LOG_FORMAT", "") or "text"
+    if value not in FORMATS:
+        # A typo here would silently give a log shipper text it cannot parse.
+        raise SettingsError(f"ZTIX_LOG_FORMAT: {value[:40]!r} is not one of {', '.join(FORMATS)}")
+    return value
 
 
 def configure(fmt: str, level: int = logging.INFO) -> None:
