@@ -40,6 +40,9 @@ ARGVS = [
     ["--log-format"],
     ["--bogus", "validate"],
     ["validate", "extra"],
+    ["exporter", "--port", "70000"],
+    ["portal", "--host", ""],
+    ["irr", "refresh", "--jobs", "0"],
 ]
 
 
@@ -70,3 +73,36 @@ def test_a_named_subcommand_builds_only_its_parser() -> None:
     assert subcommands(build_parser(["validate", "--repo", "."])) == ["validate"]
     assert len(subcommands(build_parser(["--help"]))) == 14
     assert len(subcommands(build_parser(None))) == 14
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["exporter", "--port", "70000"], "argument --port: 70000 is not from 1 to 65535"),
+        (["portal", "--port", "0"], "argument --port: 0 is not from 1 to 65535"),
+        (["webhook", "--port", "-1"], "argument --port: -1 is not from 1 to 65535"),
+        (["webhook", "--port", "1e3"], "argument --port: '1e3' is not a whole number"),
+        (["exporter", "--port", "9" * 5000], "argument --port: 9999999999"),
+        (["exporter", "--host", ""], "argument --host: '' is not an address to listen on"),
+        (["portal", "--host", "a b"], "argument --host: 'a b' is not an address"),
+        (["irr", "refresh", "--jobs", "-1"], "argument --jobs: -1 is not from 1 to 64"),
+        (["irr", "refresh", "--jobs", "65"], "argument --jobs: 65 is not from 1 to 64"),
+        (["irr", "refresh", "--jobs", "9" * 20], "is not from 1 to 64"),
+    ],
+)
+def test_numbers_and_addresses_out_of_range_are_usage_errors(argv: list[str], said: str) -> None:
+    result, out, err = outcome(argv, narrowed=True)
+    assert result == "exit 2" and not out
+    assert said in err and len(err) < 600
+
+
+def test_the_jobs_flag_has_the_bounds_of_irr_jobs() -> None:
+    from annotated_types import Ge, Le  # noqa: PLC0415
+
+    from ztix.commands.arguments import IRR_JOBS  # noqa: PLC0415
+    from ztix.models.irr import Irr  # noqa: PLC0415
+
+    metadata = Irr.model_fields["jobs"].metadata
+    low = next(m.ge for m in metadata if isinstance(m, Ge))
+    high = next(m.le for m in metadata if isinstance(m, Le))
+    assert (low, high) == IRR_JOBS

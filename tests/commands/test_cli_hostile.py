@@ -68,6 +68,9 @@ TIMESTAMPS = [
     "",
 ]
 ASNS = ["AS64500", "AS0", "AS4294967296", "-1", "ASx", "64500", ""]
+# Refused before anything runs (a valid one would start a server or ask an IRR server).
+BAD_NUMBERS = ["0", "-1", "65536", "1e3", "0x50", "9" * 30, "", " "]
+BAD_HOSTS = ["", " ", "a b", "\n"]
 
 
 def _build_repo(kind: str, root: Path) -> Path:
@@ -153,11 +156,23 @@ def invocations(draw: st.DrawFn) -> tuple[str, list[str], list[str]]:
                 ["rs", "enable", draw(st.sampled_from(ASNS))],
                 ["status", "--asn", draw(st.sampled_from(ASNS))],
                 ["schema", "--out", path],
+                ["irr", "refresh", "--jobs", draw(st.sampled_from(BAD_NUMBERS))],
+                [
+                    draw(st.sampled_from(["exporter", "portal", "webhook"])),
+                    *draw(
+                        st.sampled_from(
+                            [
+                                ["--port", draw(st.sampled_from(BAD_NUMBERS))],
+                                ["--host", draw(st.sampled_from(BAD_HOSTS))],
+                            ]
+                        )
+                    ),
+                ],
             ]
         )
     )
     outputs = [a for a in command if a.startswith("{path:")]
-    uses_repo = command[0] != "schema"
+    uses_repo = command[0] not in ("schema", "portal", "webhook")
     return repo, [*command, *(["--repo", "{repo}"] if uses_repo else [])], outputs
 
 

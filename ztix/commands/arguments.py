@@ -24,6 +24,37 @@ def _asn(value: str) -> int:
     return int(text)
 
 
+def _between(low: int, high: int) -> Callable[[str], int]:
+    """An integer argument from `low` to `high`."""
+
+    def parse(value: str) -> int:
+        text = value.strip()
+        if not (text.isdigit() or (text[:1] == "-" and text[1:].isdigit())):
+            raise argparse.ArgumentTypeError(f"{value[:40]!r} is not a whole number")
+        # Past 12 digits it is out of range anyway (and int() of 5,000 digits is refused).
+        if len(text) > 12 or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"{text[:40]} is not from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
+# `irr refresh --jobs`: the bounds of `irr.jobs` in ix.yaml (ztix.models.irr; a test holds them
+# equal), which this flag overrides for one run.
+IRR_JOBS = (1, 64)
+_port = _between(1, 65535)  # 0 would listen on a port nobody is told
+
+
+def _host(value: str) -> str:
+    """A listen address: an IP address or a host name; never empty (that would be every address,
+    e.g. from an unset variable: `--host "$HOST"`)."""
+    if not value or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        raise argparse.ArgumentTypeError(
+            f"{value[:60]!r} is not an address to listen on (for every address say 0.0.0.0 or ::)"
+        )
+    return value
+
+
 def _path(value: str) -> Path:
     """A path argument: not empty, no control characters (a NUL or newline is never meant)."""
     if not value:
@@ -99,7 +130,9 @@ def _irr_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="append",
         help="write this member's data even past a growth or size guard (repeatable)",
     )
-    q.add_argument("--jobs", type=int, help="bgpq4 runs at once (default: irr.jobs)")
+    q.add_argument(
+        "--jobs", type=_between(*IRR_JOBS), help="bgpq4 runs at once (default: irr.jobs)"
+    )
     _metrics_file(q)
     q.add_argument(
         "--propose",
@@ -252,22 +285,22 @@ def _exporter_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     # proxy or on loopback.
     p = sub.add_parser("exporter", help="serve the exchange's Prometheus metrics")
     p.add_argument("--repo", type=_path, help="checkout of main (default ZTIX_EXPORTER_REPO or .)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=9815)
+    p.add_argument("--host", type=_host, default="127.0.0.1")
+    p.add_argument("--port", type=_port, default=9815)
     _command(p, "serve:exporter")
 
 
 def _portal_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("portal", help="run the member portal (behind a TLS reverse proxy)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--host", type=_host, default="127.0.0.1")
+    p.add_argument("--port", type=_port, default=8080)
     _command(p, "serve:portal")
 
 
 def _webhook_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8081)
+    p.add_argument("--host", type=_host, default="127.0.0.1")
+    p.add_argument("--port", type=_port, default=8081)
     _command(p, "serve:webhook")
 
 

@@ -70,7 +70,7 @@ def answers(args: argparse.Namespace, ask: Ask | None) -> Answers:
     name = _value(args, "name", "exchange name", ask)
     asn = _value(args, "asn", "route servers' ASN", ask)
     if not asn.isdigit():
-        raise SettingsError(f"--asn {asn!r} is not a number")
+        raise SettingsError(f"--asn {asn[:40]!r} is not an ASN (a whole number, e.g. 64500)")
     ipv4 = args.ipv4
     ipv6 = args.ipv6
     if not ipv4 and not ipv6:
