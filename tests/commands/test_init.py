@@ -365,3 +365,36 @@ def test_the_new_exchange_renders_a_safe_config_bird_accepts(tmp_path: Path) -> 
         ):
             assert wanted in text, wanted
         assert_bird_accepts(text)
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        ("fifo", "is not a regular file; name the file itself"),
+        ("device", "is not a regular file; name the file itself"),
+        ("huge", "is larger than 64 KiB; is it the right file?"),
+        ("binary", "is not text (give the public host key"),
+        ("dir", "is a directory; name the file itself"),
+    ],
+)
+def test_a_host_key_file_that_is_no_key_file_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: str, said: str
+) -> None:
+    import os  # noqa: PLC0415
+
+    odd = tmp_path / "odd"
+    if make == "fifo":
+        os.mkfifo(odd)  # a blocking read would hang init
+    elif make == "device":
+        odd = Path("/dev/zero")  # an endless read would fill memory
+    elif make == "huge":
+        odd.write_bytes(b"ssh-ed25519 " + b"A" * 70_000)
+    elif make == "binary":
+        odd.write_bytes(b"\xff\xfe\x00ssh-ed25519")
+    else:
+        odd.mkdir()
+    args = flags(tmp_path)
+    args[args.index("--route-server") + 1] = f"rs1,aa00000001,rs1.lab.example,{odd}"
+    assert main(args) == 2
+    assert f"error: --route-server rs1: {odd} {said}" in capsys.readouterr().err
+    assert not (tmp_path / "ix").exists()

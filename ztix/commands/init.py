@@ -27,6 +27,7 @@ from ztix.render.scaffold import (
     host_key_from,
     scaffold,
 )
+from ztix.settings.secretfile import read_small
 
 Ask = Callable[[str], str]
 
@@ -58,10 +59,14 @@ def _route_server(spec: str) -> RouteServerAnswer:
             "from `ssh-keyscan -t ed25519 SSH_HOST`, checked out of band)"
         )
     name, node, host, key_file = parts
+    data = read_small(Path(key_file), f"--route-server {name}")
     try:
-        key_text = Path(key_file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SettingsError(f"--route-server {name}: cannot read {key_file}: {exc}") from None
+        key_text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SettingsError(
+            f"--route-server {name}: {key_file} is not text (give the public host key, one line "
+            "from ssh-keyscan)"
+        ) from None
     return RouteServerAnswer(name, node, host, host_key_from(key_text))
 
 

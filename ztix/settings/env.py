@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from ztix.errors import SettingsError
 from ztix.ports.deploy import DeploySettings
 from ztix.settings.defaults import HTTP_TIMEOUT
+from ztix.settings.secretfile import one_word, read_secret, read_small
 
 if TYPE_CHECKING:
     import asyncssh
@@ -118,12 +119,9 @@ def secret_text(value: SecretStr | None, path: Path | None, variable: str) -> st
     """A secret from `variable` itself or from the file `variable`_FILE names (None: neither);
     a read error names the variable and the file, never the secret."""
     if value is not None and value.get_secret_value().strip():
-        return value.get_secret_value().strip()
+        return one_word(value.get_secret_value().strip(), variable)
     if path is not None:
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SettingsError(f"{variable}_FILE: cannot read {path}: {exc.strerror}") from None
+        return read_secret(path, f"{variable}_FILE")
     return None
 
 
@@ -140,7 +138,7 @@ def private_key(
         if value is not None and value.get_secret_value().strip():
             return asyncssh.import_private_key(value.get_secret_value())
         if path is not None:
-            return asyncssh.read_private_key(path)
+            return asyncssh.import_private_key(read_small(path, f"{variable}_FILE"))
     except (OSError, asyncssh.KeyImportError) as exc:
         which = variable if value is not None else f"{variable}_FILE"
         # Never echo key material: only the variable and the kind of failure.
