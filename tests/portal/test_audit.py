@@ -4,10 +4,15 @@ or refused, as JSON lines with user id, ASN, source and outcome; never a code, t
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import pytest
 
 from tests.portal.conftest import BASE, CLIENT_SECRET, Portal, query, resign
 from tests.portal.test_requests import post
+from ztix.errors import SettingsError
+from ztix.portal.audit import AuditLog
 
 
 def entries(tmp_path: Path) -> list[dict[str, object]]:
@@ -52,3 +57,38 @@ def test_logins_and_requests_are_recorded_without_secrets(portal: Portal, tmp_pa
     ):
         assert secret not in text
     assert "access_token" not in text and "id_token" not in text
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        ("dir", "ZTIX_PORTAL_AUDIT_LOG: cannot append to {p}: Is a directory"),
+        ("missing-parent", "ZTIX_PORTAL_AUDIT_LOG: cannot append to {p}: No such file"),
+        ("fifo", "ZTIX_PORTAL_AUDIT_LOG: cannot append to {p}: No such device or address"),
+        ("device", "ZTIX_PORTAL_AUDIT_LOG: {p} is not a regular file"),
+    ],
+)
+def test_an_audit_trail_that_cannot_be_appended_to_stops_the_start(
+    tmp_path: Path, make: str, said: str
+) -> None:
+    path = tmp_path / "audit"
+    if make == "dir":
+        path.mkdir()
+    elif make == "missing-parent":
+        path = tmp_path / "no" / "audit.jsonl"
+    elif make == "fifo":
+        os.mkfifo(path)  # no reader: appending would block every login
+    else:
+        path = Path("/dev/null")
+    with pytest.raises(SettingsError) as caught:
+        AuditLog(path).check()
+    assert str(caught.value).startswith(said.format(p=path))
+
+
+def test_a_new_audit_trail_is_created_and_appended_to(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    AuditLog(path).check()
+    assert path.read_text() == ""
+    AuditLog(path).record("login", "ok", user_id=1)
+    AuditLog(path).check()
+    assert [json.loads(line)["event"] for line in path.read_text().splitlines()] == ["login"]

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import stat
 import sys
 import threading
 from pathlib import Path
 from typing import TextIO
+
+from ztix.errors import SettingsError
 
 
 class AuditLog:
@@ -18,6 +22,24 @@ class AuditLog:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
+
+    def check(self) -> None:
+        """At start-up: the trail can be appended to (else a SettingsError naming the variable),
+        so a wrong path stops the portal instead of failing its first login."""
+        if self.path is None:
+            return
+        try:
+            # O_NONBLOCK: a FIFO without a reader is refused (ENXIO), never waited on.
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o640)
+        except OSError as exc:
+            raise SettingsError(
+                f"ZTIX_PORTAL_AUDIT_LOG: cannot append to {self.path}: {exc.strerror}"
+            ) from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise SettingsError(f"ZTIX_PORTAL_AUDIT_LOG: {self.path} is not a regular file")
+        finally:
+            os.close(fd)
 
     def record(self, event: str, outcome: str, **fields: str | int | None) -> None:
         """One event: e.g. record("login", "failed", reason="state", source="192.0.2.1")."""

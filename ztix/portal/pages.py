@@ -40,6 +40,7 @@ class PortalBase:
         self.sessions = Sessions(store, self.sealer, settings.session_max_age)
         self._export: tuple[float, str] | None = None
         self.audit = AuditLog(settings.audit_log)
+        self.audit.check()
 
     async def load_login(self, request: Request) -> None:
         """Read this browser's login from the store once per request (see login_state)."""
