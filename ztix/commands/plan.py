@@ -58,10 +58,12 @@ def _revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
     try:
         base = None if EXCHANGE_FILE not in base_files else load_files(base_files, memo)
     except ValidationFailed as exc:
+        count = len(exc.problems)
         first = "; ".join(str(p) for p in exc.problems[:3])
         raise SettingsError(
-            f"the base revision {base_ref} does not validate ({len(exc.problems)} problems, "
-            f"first: {first}); plan against a revision that does"
+            f"the base revision {base_ref} does not validate ({count} problem"
+            f"{'s' if count != 1 else ''}{', first' if count > 3 else ''}: {first}); plan "
+            "against a revision that does"
         ) from None
     base_templates = from_files(
         template_files(commit.tree, prefix), f"the templates/ of {base_ref}"
