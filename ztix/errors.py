@@ -4,6 +4,7 @@
     ├── ValidationFailed           peer/exchange files have problems            exit 1
     ├── SettingsError              the environment or a flag is wrong           exit 2
     ├── TemplateError              the templates cannot be read or are broken   exit 2
+    ├── OutputFailed               standard output cannot be written (full, closed) exit 74
     └── AdapterError               a side effect failed (network, SSH, forge)   exit 3
         ├── CredentialsRejected    a remote system refused our credentials      exit 2
         └── Unavailable            a remote system kept failing; maybe_applied says whether
@@ -29,6 +30,8 @@ EXIT_UNKNOWN = 5
 EXIT_INCIDENT = 6
 # sysexits.h EX_SOFTWARE: an unexpected exception, a bug (the CLI's one safety net).
 EXIT_INTERNAL = 70
+# sysexits.h EX_IOERR: standard output could not be written (a full disk, a reader that left).
+EXIT_OUTPUT = 74
 
 
 @dataclass(frozen=True, order=True)
@@ -96,6 +99,12 @@ class Unavailable(AdapterError):
 
 class Down(Unavailable):
     """A remote system failed every attempt for too long; nothing more is sent to it this run."""
+
+
+class OutputFailed(ZtixError):
+    """Standard output could not be written: what the command printed is incomplete."""
+
+    exit_code = EXIT_OUTPUT
 
 
 class TemplateError(ZtixError):

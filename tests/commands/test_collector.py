@@ -7,6 +7,7 @@ import argparse
 import gc
 import os
 from collections.abc import Iterator
+from typing import NoReturn
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,12 @@ def test_the_collector_during_a_command(
     assert gc.isenabled()  # in-process: back on afterwards
 
 
+def _leave(code: int) -> NoReturn:
+    """The console script's end, inside pytest: SystemExit, not os._exit (tests/commands/
+    test_cli_exit.py runs the real one in processes of its own)."""
+    raise SystemExit(code)
+
+
 def test_the_console_script_leaves_it_off_to_the_end(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -61,6 +68,7 @@ def test_the_console_script_leaves_it_off_to_the_end(
     monkeypatch.setattr(files, "validate", record(seen))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.argv", ["ztix", "validate", "--repo", "."])
+    monkeypatch.setattr(cli, "_leave", _leave)
     with pytest.raises(SystemExit) as exited:
         cli.console()
     assert exited.value.code == 0
@@ -81,6 +89,7 @@ def test_the_console_script_skips_pydantic_plugins_unless_told(
     monkeypatch.setattr(files, "validate", record([]))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("sys.argv", ["ztix", "validate", "--repo", "."])
+    monkeypatch.setattr(cli, "_leave", _leave)
     with pytest.raises(SystemExit):
         cli.console()
     assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == seen

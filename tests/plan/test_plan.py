@@ -135,10 +135,7 @@ def test_an_invalid_base_is_named_as_such(repo: Path, capsys: pytest.CaptureFixt
     (repo / "peers" / "AS64501.yaml").write_text((DATA / "peers" / "AS64501.yaml").read_text())
     assert main(["plan", "--repo", str(repo), "--base", "HEAD"]) == 2
     err = capsys.readouterr().err
-    assert (
-        "the base revision HEAD does not validate (3 problems: peers/AS64501.yaml:1:1:"
-        in err
-    )
+    assert "the base revision HEAD does not validate (3 problems: peers/AS64501.yaml:1:1:" in err
 
 
 def with_own_templates(repo: Path) -> Path:
