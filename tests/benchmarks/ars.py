@@ -61,6 +61,19 @@ cfg:
 def arouteserver_build(n: int, ars: str, workdir: Path, runs: int = 1) -> tuple[Path, float] | str:
     """(config, CPU seconds of `arouteserver bird`: the median of `runs`) for N clients like
     synth's, or why not."""
+    argv, out = arouteserver_command(n, ars, workdir)
+    times = []
+    for _ in range(runs):
+        cpu, code, err = cpu_seconds(argv)
+        if code != 0 or not out.exists():
+            return f"arouteserver failed: {err.strip().splitlines()[-1:]}"
+        times.append(cpu)
+    return out, sorted(times)[len(times) // 2]
+
+
+def arouteserver_command(n: int, ars: str, workdir: Path) -> tuple[list[str], Path]:
+    """(the `arouteserver bird` command line, the config it writes) for N clients like synth's,
+    its configuration written under `workdir`."""
     package = Path(
         subprocess.run(
             [
@@ -116,13 +129,7 @@ def arouteserver_build(n: int, ars: str, workdir: Path, runs: int = 1) -> tuple[
         "-o",
         str(out),
     ]
-    times = []
-    for _ in range(runs):
-        cpu, code, err = cpu_seconds(argv)
-        if code != 0 or not out.exists():
-            return f"arouteserver failed: {err.strip().splitlines()[-1:]}"
-        times.append(cpu)
-    return out, sorted(times)[len(times) // 2]
+    return argv, out
 
 
 def compiled_env(cache: Path) -> dict[str, str]:
