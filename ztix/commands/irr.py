@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ztix.commands.output import output_dir, write_file
 from ztix.errors import EXIT_OK, EXIT_PARTIAL, SettingsError
 
 if TYPE_CHECKING:
@@ -92,9 +93,11 @@ def refresh(args: argparse.Namespace) -> int:
     root = Path(args.repo)
     for decision in decisions:
         if decision.data is not None:
+            # Whole files only (renamed into place): the exporter or a concurrent `validate`
+            # reading the checkout never sees half a file, nor does a run cut short.
             target = root / irr_path(decision.asn)
-            target.parent.mkdir(exist_ok=True)
-            target.write_text(irr_text(decision.data), encoding="utf-8")
+            output_dir(target.parent, "--repo")
+            write_file(target, irr_text(decision.data), "--repo")
     return _report(decisions, args)
 
 

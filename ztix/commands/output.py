@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -16,25 +17,49 @@ from ztix.errors import SettingsError
 
 
 def write_file(path: Path, text: str, flag: str) -> None:
-    """Write `text` to the file `path` (given with `flag`) atomically."""
+    """Write `text` to the file `path` (given with `flag`) atomically.
+
+    A link is followed (its target is rewritten, the link kept). A device, FIFO or socket
+    (`--diff-out /dev/null`, `--out /dev/stdout` on a pipe) is written in place: renaming a file
+    over it would replace the node itself, and as root /dev/null would become a file.
+    """
     if path.is_dir():
         raise SettingsError(f"{flag} {path}: is a directory; give a file name")
-    parent = path.absolute().parent
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None  # a new file (or a dangling link: its target is created)
+    except OSError as exc:
+        raise SettingsError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        _write_in_place(path, text, flag)
+        return
+    target = Path(os.path.realpath(path))
+    parent = target.parent
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
         raise SettingsError(f"{flag} {path}: {parent} {what}")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=parent)
     except OSError as exc:
         raise SettingsError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        raise SettingsError(f"{flag} {path}: cannot write it ({exc.strerror})") from None
+
+
+def _write_in_place(path: Path, text: str, flag: str) -> None:
+    """Write `text` into the existing non-regular file `path` (a device, a FIFO's reader)."""
+    try:
+        with path.open("w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
         raise SettingsError(f"{flag} {path}: cannot write it ({exc.strerror})") from None
 
 
