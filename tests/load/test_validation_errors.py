@@ -599,6 +599,84 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
         ],
     ),
     (
+        "bird-log-is-the-config",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      log: /etc/bird/bird.conf\nrpki:"),),
+        [
+            "ix.yaml:21:5: route_servers[0].bird: log /etc/bird/bird.conf is the config file; log to another file",
+        ],
+    ),
+    (
+        "bird-log-is-the-socket",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      log: /run/bird/bird.ctl\nrpki:"),),
+        [
+            "ix.yaml:21:5: route_servers[0].bird: log /run/bird/bird.ctl is the control socket; log to another file",
+        ],
+    ),
+    (
+        "bird-log-is-the-deploy-lock",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      log: /etc/bird/bird.conf.ztix-lock\nrpki:"),),
+        [
+            "ix.yaml:21:5: route_servers[0].bird: log /etc/bird/bird.conf.ztix-lock is the deploy's lock; log to another file",
+        ],
+    ),
+    (
+        "bird-log-is-the-stamp",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      log: /etc/bird/bird.conf.ztix-confirmed\nrpki:"),),
+        [
+            "ix.yaml:21:5: route_servers[0].bird: log /etc/bird/bird.conf.ztix-confirmed is the deploy's confirmation stamp; log to another file",
+        ],
+    ),
+    (
+        "bird-log-config-spelled-otherwise",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      log: /etc/bird/./bird.conf\nrpki:"),),
+        [
+            "ix.yaml:22:7: route_servers[0].bird.log: '/etc/bird/./bird.conf' must be a plain absolute path (no //, /./ or /../)",
+        ],
+    ),
+    (
+        "bird-log-double-slash",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      log: //etc/bird/bird.conf\nrpki:"),),
+        [
+            "ix.yaml:22:7: route_servers[0].bird.log: '//etc/bird/bird.conf' must be a plain absolute path (no //, /./ or /../)",
+        ],
+    ),
+    (
+        "bird-socket-is-the-upload",
+        {},
+        (
+            (
+                "ix.yaml",
+                "rpki:",
+                "    bird:\n      control_socket: /etc/bird/bird.conf.ztix-new\nrpki:",
+            ),
+        ),
+        [
+            "ix.yaml:21:5: route_servers[0].bird: control_socket /etc/bird/bird.conf.ztix-new is the deploy's upload; give the socket a path of its own",
+        ],
+    ),
+    (
+        "bird-config-with-dotdot",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      config_path: /etc/bird/../bird/bird.conf\nrpki:"),),
+        [
+            "ix.yaml:22:7: route_servers[0].bird.config_path: '/etc/bird/../bird/bird.conf' must be a plain absolute path (no //, /./ or /../)",
+        ],
+    ),
+    (
+        "bird-log-relative",
+        {},
+        (("ix.yaml", "rpki:", "    bird:\n      log: bird.log\nrpki:"),),
+        [
+            "ix.yaml:22:7: route_servers[0].bird.log: 'bird.log' must be syslog, stderr or an absolute file path",
+        ],
+    ),
+    (
         "provider-unknown",
         {},
         (("ix.yaml", "provider: self_hosted_controller", "provider: zerotier"),),

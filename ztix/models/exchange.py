@@ -148,6 +148,17 @@ class Ssh(Strict):
     host_key: HostKey = Field(description="the server's public host key, '<type> <base64>'")
 
 
+# The files a deploy keeps beside the live config on a route server (its path + the suffix);
+# ztix.adapters.routeserver names them from here.
+UPLOAD, BACKUP, STAMP, LOCK = ".ztix-new", ".ztix-prev", ".ztix-confirmed", ".ztix-lock"
+DEPLOY_FILES = {
+    UPLOAD: "the deploy's upload",
+    BACKUP: "the deploy's backup",
+    STAMP: "the deploy's confirmation stamp",
+    LOCK: "the deploy's lock",
+}
+
+
 class Bird(Strict):
     """The BIRD daemon on a route server."""
 
@@ -166,16 +177,16 @@ class Bird(Strict):
     def _log_elsewhere(self) -> Self:
         # BIRD would append its log to the file it reads its config from, or try to open the
         # control socket as a log: the next deploy would fail, or the route server's config rot.
-        files = {
-            self.config_path: "the config file",
-            self.control_socket: "the control socket",
-            f"{self.config_path}.ztix-new": "the deploy's upload",
-            f"{self.config_path}.ztix-prev": "the deploy's backup",
-        }
-        if self.log in files:
-            raise ValueError(f"log {self.log} is {files[self.log]}; log to another file")
-        if self.config_path == self.control_socket:
-            raise ValueError("config_path and control_socket are the same path")
+        deploy = {f"{self.config_path}{suffix}": what for suffix, what in DEPLOY_FILES.items()}
+        files = {self.config_path: "the config file", **deploy}
+        if self.log in files or self.log == self.control_socket:
+            what = files.get(self.log, "the control socket")
+            raise ValueError(f"log {self.log} is {what}; log to another file")
+        if self.control_socket in files:
+            raise ValueError(
+                f"control_socket {self.control_socket} is {files[self.control_socket]}; "
+                "give the socket a path of its own"
+            )
         return self
 
 

@@ -12,6 +12,7 @@ import binascii
 import bisect
 import datetime
 import ipaddress
+import posixpath
 import re
 import socket
 from typing import Annotated, Any
@@ -303,15 +304,18 @@ def _check_host_key(value: str) -> str:
 def _check_log_target(value: str) -> str:
     if value in ("syslog", "stderr"):
         return value
-    try:
-        return _check_abs_path(value)
-    except ValueError:
-        raise ValueError(f"{value!r} must be syslog, stderr or an absolute file path") from None
+    if value.startswith("/"):
+        return _check_abs_path(value)  # its own message says what is wrong with the path
+    raise ValueError(f"{value!r} must be syslog, stderr or an absolute file path")
 
 
 def _check_abs_path(value: str) -> str:
-    if not _ABS_PATH.fullmatch(value) or "/../" in value + "/" or value.endswith("/"):
+    if not _ABS_PATH.fullmatch(value) or value.endswith("/"):
         raise ValueError(f"{value!r} must be an absolute file path of A-Z a-z 0-9 . _ - /")
+    # One spelling per file: the checks that two paths differ (the log is not the config file)
+    # compare text, so /etc/bird/./bird.conf or //etc/bird/bird.conf must not pass for another.
+    if "//" in value or posixpath.normpath(value) != value:
+        raise ValueError(f"{value!r} must be a plain absolute path (no //, /./ or /../)")
     return value
 
 

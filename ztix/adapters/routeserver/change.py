@@ -44,6 +44,7 @@ from ztix.bird.text import (
     rpki_problems,
     was_reset,
 )
+from ztix.models.exchange import BACKUP, STAMP, UPLOAD
 from ztix.ports.deploy import DeployError, DeployResult, Render, sha256
 
 Step = Callable[[str], Awaitable[None]]
@@ -76,8 +77,8 @@ class Change:
         self.remote, self.sftp, self.render, self.result = remote, sftp, render, result
         self.step, self.lift = step, lift
         path = remote.target.config_path
-        self.new_path, self.prev_path = path + ".ztix-new", path + ".ztix-prev"
-        self.stamp_path = path + ".ztix-confirmed"
+        self.new_path, self.prev_path = path + UPLOAD, path + BACKUP
+        self.stamp_path = path + STAMP
         self.live: str | None = None
         self.config = ""
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncssh
 
+from ztix.models.exchange import LOCK
 from ztix.ports.deploy import DeployError, DeploySettings, Target
 
 
@@ -92,7 +93,7 @@ class RemoteLock:
 
     async def __aenter__(self) -> None:
         wait = self.remote.settings.lock_wait
-        lock = self.remote.target.config_path + ".ztix-lock"
+        lock = self.remote.target.config_path + LOCK
         command = (
             f"exec flock -w {wait} {shlex.quote(lock)} sh -c 'echo locked; exec cat >/dev/null'"
         )
