@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ztix.commands.output import write_file
+from ztix.commands.output import output_dir, write_file
 from ztix.errors import SettingsError
 
 
@@ -70,3 +70,14 @@ def test_a_link_loop_is_an_error_naming_the_flag(tmp_path: Path) -> None:
     loop.symlink_to(loop)
     with pytest.raises(SettingsError, match=f"^--report {loop}: "):
         write_file(loop, "x\n", "--report")
+
+
+def test_a_dash_is_standard_output_for_a_file_and_refused_for_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_file(Path("-"), "to stdout\n", "--report")
+    assert capsys.readouterr().out == "to stdout\n"
+    with pytest.raises(SettingsError, match="^--out -: give a directory"):
+        output_dir(Path("-"), "--out")
+    assert list(tmp_path.iterdir()) == []  # no file or folder named "-"

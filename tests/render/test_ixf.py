@@ -166,3 +166,43 @@ def test_the_portal_serves_main_s_export_without_login(tmp_path: Path) -> None:
         committed, datetime.UTC
     ).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert [m["asnum"] for m in document["member_list"]] == [64500, 64501]
+
+
+@pytest.mark.parametrize(
+    ("given", "stated"),
+    [
+        ("2026-12-01T06:00:00Z", "2026-12-01T06:00:00Z"),
+        ("2026-12-01t06:00:00z", "2026-12-01T06:00:00Z"),  # RFC 3339 5.6: either case
+        ("2026-12-01 06:00:00+01:00", "2026-12-01T05:00:00Z"),  # and a space for the T
+        ("2026-12-01T06:00:00.999999999-00:30", "2026-12-01T06:30:00Z"),
+    ],
+)
+def test_an_rfc3339_timestamp_is_stated_in_utc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str, stated: str
+) -> None:
+    root = exchange(tmp_path)
+    assert main(["export", "ixf", "--repo", str(root), "--timestamp", given]) == 0
+    assert json.loads(capsys.readouterr().out)["timestamp"] == stated
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ("20261201T060000Z", "not an RFC 3339 time"),  # ISO 8601 basic form
+        ("2026-W49-1T06:00Z", "not an RFC 3339 time"),  # a week date
+        ("2026-12-01T06Z", "not an RFC 3339 time"),
+        ("2026-12-01T06:00:00+0100", "not an RFC 3339 time"),
+        ("2026-12-01T06:00:00", "give the zone"),
+        ("2026-02-30T06:00:00Z", "not a real time (2026-02-30T06:00:00+00:00)"),
+        ("2026-12-01T06:00:00+24:00", "not a real time (2026-12-01T06:00:00+24:00)"),
+        ("0001-01-01T00:00:00+01:00", "out of the range of UTC times"),
+        ("2026-12-01T06:00:00Z" + "0" * 5000, "not an RFC 3339 time"),
+    ],
+)
+def test_other_timestamps_are_refused_naming_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], given: str, said: str
+) -> None:
+    root = exchange(tmp_path)
+    assert main(["export", "ixf", "--repo", str(root), "--timestamp", given]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --timestamp ") and said in err and len(err) < 300

@@ -151,7 +151,7 @@ def _export_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "ixf", help="the IX-F member export (Euro-IX JSON 1.0) of the active members"
     )
     _repo(q)
-    q.add_argument("--out", type=_path, help="write it to this file (default: stdout)")
+    q.add_argument("--out", type=_path, help="write it to this file (default, or -: stdout)")
     q.add_argument(
         "--timestamp",
         help="RFC 3339 UTC time to state (default: the commit time of the checked-out commit)",

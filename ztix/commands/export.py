@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import re
 import sys
+from pathlib import Path
 
-from ztix.commands.output import write_file
+from ztix.commands.output import STDOUT, write_file
 from ztix.errors import EXIT_OK, SettingsError
+
+# RFC 3339 section 5.6 date-time: full-date "T" full-time, T and Z in either case (its note),
+# a space for the T (its note too). Python's fromisoformat alone takes ISO 8601 forms beyond it
+# (20261201T000000Z, week dates, hours alone, +0100) that the IX-F schema's date-time does not.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?P<zone>[Zz]|[+-]\d{2}:\d{2})?"
+)
 
 
 def _timestamp(value: str) -> str:
-    """A --timestamp in RFC 3339, normalized to UTC with a Z."""
-    try:
-        when = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise SettingsError(f"--timestamp {value!r}: not an RFC 3339 time") from None
-    if when.tzinfo is None:
+    """A --timestamp in RFC 3339, normalized to UTC with a Z (fractions of seconds dropped)."""
+    form = _RFC3339.fullmatch(value)
+    if form is None:
+        raise SettingsError(
+            f"--timestamp {value[:60]!r}: not an RFC 3339 time (e.g. 2026-12-01T06:00:00Z)"
+        )
+    if form["zone"] is None:
         raise SettingsError(f"--timestamp {value!r}: give the zone (e.g. Z for UTC)")
+    text = value[:19].replace(" ", "T").replace("t", "T") + (
+        "+00:00" if form["zone"] in "Zz" else form["zone"]
+    )
+    try:
+        when = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(f"--timestamp {value!r}: not a real time ({text})") from None
     try:
         utc = when.astimezone(datetime.UTC)
     except OverflowError:  # year 1 or 9999 moved across midnight by its zone
@@ -39,9 +56,7 @@ def ixf(args: argparse.Namespace) -> int:
             "give --timestamp (e.g. 2026-12-01T00:00:00Z)"
         )
     text = ixf_text(ixf_export(repo.exchange.model, [p.model for p in repo.peers], stamp))
-    if args.out is None:
-        sys.stdout.write(text)
-    else:
-        write_file(args.out, text, "--out")
+    write_file(args.out or Path(STDOUT), text, "--out")
+    if args.out and str(args.out) != STDOUT:
         print(f"wrote {args.out} ({text.count(chr(10))} lines)", file=sys.stderr)
     return EXIT_OK

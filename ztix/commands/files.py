@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ztix.commands.output import output_dir, write_file
-from ztix.errors import EXIT_OK, SettingsError
+from ztix.commands.output import STDOUT, output_dir, write_file
+from ztix.errors import EXIT_OK
 from ztix.load.loader import Repository, load
 from ztix.service.logs import say
 
@@ -39,8 +39,8 @@ def render(args: argparse.Namespace) -> int:
     from ztix.render.routeserver import repository_configs  # noqa: PLC0415
     from ztix.render.templates import from_directory  # noqa: PLC0415
 
-    if args.out.exists() and not args.out.is_dir():
-        raise SettingsError(f"--out {args.out}: is a file, not a directory")
+    if str(args.out) == STDOUT or (args.out.exists() and not args.out.is_dir()):
+        output_dir(args.out, "--out")  # says why, before any work
     repo = load(args.repo)
     templates = from_directory(args.repo)
     print(f"templates: {templates.describe()}", file=sys.stderr)

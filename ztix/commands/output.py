@@ -10,19 +10,26 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 import tempfile
 from pathlib import Path
 
 from ztix.errors import SettingsError
 
+STDOUT = "-"  # as a file name: standard output, as every Unix tool reads it
+
 
 def write_file(path: Path, text: str, flag: str) -> None:
     """Write `text` to the file `path` (given with `flag`) atomically.
 
-    A link is followed (its target is rewritten, the link kept). A device, FIFO or socket
-    (`--diff-out /dev/null`, `--out /dev/stdout` on a pipe) is written in place: renaming a file
-    over it would replace the node itself, and as root /dev/null would become a file.
+    `-` is standard output. A link is followed (its target is rewritten, the link kept). A
+    device, FIFO or socket (`--diff-out /dev/null`, `--out /dev/stdout` on a pipe) is written in
+    place: renaming a file over it would replace the node itself (as root, /dev/null would
+    become a file).
     """
+    if str(path) == STDOUT:
+        sys.stdout.write(text)
+        return
     if path.is_dir():
         raise SettingsError(f"{flag} {path}: is a directory; give a file name")
     try:
@@ -65,6 +72,8 @@ def _write_in_place(path: Path, text: str, flag: str) -> None:
 
 def output_dir(path: Path, flag: str) -> Path:
     """The directory `path` (given with `flag`), created if missing; never a file."""
+    if str(path) == STDOUT:
+        raise SettingsError(f"{flag} -: give a directory (standard output holds no files)")
     if path.exists() and not path.is_dir():
         raise SettingsError(f"{flag} {path}: is a file, not a directory")
     try:
