@@ -163,7 +163,8 @@ def _host_port(flag: str, text: str, default_port: int) -> tuple[str, int]:
         host, port = text, str(default_port)  # no port, or a bare IPv6 address
     host = host.strip("[]")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SettingsError(f"{flag} {text!r} must be HOST or HOST:PORT, e.g. rr.ntt.net:43")
+        example = f"{'rr.ntt.net' if default_port == 43 else '[2001:db8::8]'}:{default_port}"
+        raise SettingsError(f"{flag} {text!r} must be HOST or HOST:PORT, e.g. {example}")
     return host, int(port)
 
 
