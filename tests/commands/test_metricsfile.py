@@ -110,3 +110,21 @@ def test_a_metrics_file_that_cannot_be_written_is_a_usage_error(
         == 2
     )
     repo_files()  # the fixture repository is untouched
+
+
+def test_a_metrics_fifo_is_not_read_back_and_is_written_to_its_reader(tmp_path: Path) -> None:
+    import os  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from ztix.commands.metricsfile import previous, write  # noqa: PLC0415
+
+    fifo = tmp_path / "ztix.prom"
+    os.mkfifo(fifo)
+    assert previous(fifo) == {}  # no writer: a read would block forever
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    write(fifo, {"ztix_test_gauge": ("a test", 3.0)})
+    reader.join(10)
+    assert "ztix_test_gauge 3.0" in got[0]
+    assert fifo.is_fifo()

@@ -8,19 +8,26 @@ success was) is carried over from the previous file.
 from __future__ import annotations
 
 import contextlib
+import stat
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Gauge, Info, write_to_textfile
+from prometheus_client import CollectorRegistry, Gauge, Info, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ztix.errors import SettingsError
+from ztix.commands.output import write_file
+
+# A textfile of a few gauges is under 2 KiB; anything far larger is not ours to carry over.
+PREVIOUS_LIMIT = 1024 * 1024
 
 
 def previous(path: Path) -> dict[str, float]:
-    """The unlabelled samples of the file `path` holds now (none if it is missing or broken)."""
+    """The unlabelled samples of the file `path` holds now (none if it is missing or broken, or
+    not a regular file: a FIFO would block the read, a device never end it)."""
     with contextlib.suppress(OSError, ValueError):
+        if not stat.S_ISREG(path.stat().st_mode) or path.stat().st_size > PREVIOUS_LIMIT:
+            return {}
         text = path.read_text(encoding="utf-8")
         return {
             sample.name: sample.value
@@ -43,12 +50,9 @@ def write(
     if info is not None:
         name, text, labels = info
         Info(name, text, registry=registry).info(dict(labels))
-    if path.is_dir() or not path.absolute().parent.is_dir():
-        raise SettingsError(f"--metrics-file {path}: not a file in an existing directory")
-    try:
-        write_to_textfile(str(path), registry)
-    except OSError as exc:
-        raise SettingsError(f"--metrics-file {path}: cannot write it ({exc.strerror})") from None
+    # The project's one file writer: whole files renamed into place (what node_exporter's
+    # textfile collector expects), and a device such as /dev/null written into, not replaced.
+    write_file(path, generate_latest(registry).decode("utf-8"), "--metrics-file")
 
 
 def apply_metrics(
