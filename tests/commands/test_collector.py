@@ -7,8 +7,8 @@ import argparse
 import gc
 import os
 from collections.abc import Iterator
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 

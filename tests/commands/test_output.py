@@ -78,6 +78,6 @@ def test_a_dash_is_standard_output_for_a_file_and_refused_for_a_folder(
     monkeypatch.chdir(tmp_path)
     write_file(Path("-"), "to stdout\n", "--report")
     assert capsys.readouterr().out == "to stdout\n"
-    with pytest.raises(SettingsError, match="^--out -: give a directory"):
+    with pytest.raises(SettingsError, match=r"^--out -: give a directory"):
         output_dir(Path("-"), "--out")
     assert list(tmp_path.iterdir()) == []  # no file or folder named "-"
