@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cli import ztix
+from tests.gitrepo import DATA
 
 
 def test_portal_settings_errors_never_show_secrets() -> None:
@@ -33,6 +34,22 @@ def test_a_malformed_number_names_the_variable() -> None:
     done = ztix("apply", "--dry-run", env={"ZTIX_HTTP_TIMEOUT": "soon"})
     assert done.returncode == 2
     assert "ZTIX_HTTP_TIMEOUT: Input should be a valid number" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["notaurl", "http://ops:hunter2@127.0.0.1:9993", "ftp://127.0.0.1", "http://a b"]
+)
+def test_a_zerotier_api_url_override_is_refused_at_once_and_never_echoed(url: str) -> None:
+    """Not retried for 20 s as an unreachable host, and a password in it never reaches a log."""
+    done = ztix(
+        "zerotier",
+        "plan",
+        "--repo",
+        str(DATA),
+        env={"ZTIX_ZEROTIER_API_URL": url, "ZTIX_ZEROTIER_TOKEN": "t0ken"},
+    )
+    assert done.returncode == 2
+    assert done.stderr == "error: settings: ZTIX_ZEROTIER_API_URL: must be an http(s) URL\n"
 
 
 WEBHOOK = {

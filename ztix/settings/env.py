@@ -12,6 +12,7 @@ from ztix.errors import SettingsError
 from ztix.ports.deploy import DeploySettings
 from ztix.settings.defaults import HTTP_TIMEOUT
 from ztix.settings.secretfile import one_word, read_secret, read_small
+from ztix.settings.types import HttpUrl
 
 if TYPE_CHECKING:
     import asyncssh
@@ -42,7 +43,8 @@ class Settings(BaseSettings):
 
     zerotier_token: SecretStr | None = None
     zerotier_token_file: Path | None = None
-    zerotier_api_url: str | None = None
+    # Overrides ix.yaml's zerotier.api_url; never with credentials (URLs appear in messages).
+    zerotier_api_url: HttpUrl | None = None
     http_timeout: float = Field(default=HTTP_TIMEOUT, gt=0, le=600)
     # Seconds of failing calls (no answer in between) after which a run stops calling the
     # ZeroTier API and reports it unreachable once; the next run completes the rest.
