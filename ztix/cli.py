@@ -73,6 +73,12 @@ def _hold_standard_fds() -> None:
             os.fstat(fd)
         except OSError:
             os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+    # Python leaves sys.stdout / sys.stderr None for a descriptor closed at start, and
+    # print(file=None) writes to standard output: a note meant for stderr would land in the data.
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
 
 
 def main(argv: Sequence[str] | None = None, *, own_process: bool = False) -> int:

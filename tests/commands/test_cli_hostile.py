@@ -356,3 +356,24 @@ def test_closed_standard_fds_never_become_an_output_file(tmp_path: Path) -> None
     assert done.returncode == 0, done.stdout
     assert int(done.stdout.split("probe fd ")[1].split()[0]) > 2
     assert any(out.rglob("*.conf"))
+
+
+def test_with_standard_error_closed_its_notes_stay_out_of_standard_output(
+    tmp_path: Path,
+) -> None:
+    """Started with fd 2 closed, Python has no sys.stderr, and print(file=None) would write the
+    note to standard output, among the data."""
+    import sys  # noqa: PLC0415
+
+    repo = committed_copy(tmp_path / "repo")
+    done = subprocess.run(
+        [sys.executable, "-m", "ztix.cli", "render", "--repo", str(repo), "--out", "out"],
+        stdout=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+        preexec_fn=lambda: os.close(2),  # closed before Python starts
+    )
+    assert done.returncode == 0
+    assert "templates:" not in done.stdout and "wrote out/rs1/bird.conf" in done.stdout
