@@ -200,3 +200,39 @@ def test_every_symbol_the_config_defines_is_reserved_from_user_names() -> None:
         if name not in GENERATED and not GENERATED_PATTERN.fullmatch(name)
     }
     assert len(defined) > 20 and not unlisted, unlisted
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        ("fifo", "is not a regular file (a FIFO, socket or device)"),
+        ("device", "is a symbolic link; templates must be regular files"),
+        ("huge", "larger than 262144 bytes"),
+        ("binary", "not UTF-8 (byte 0)"),
+    ],
+)
+def test_a_template_that_is_no_template_file_is_an_error_not_skipped(
+    tmp_path: Path, make: str, said: str
+) -> None:
+    """A repository's own template that cannot be read must not leave the shipped one in its
+    place unsaid (nor hang: a FIFO)."""
+    import os  # noqa: PLC0415
+
+    from ztix.errors import TemplateError  # noqa: PLC0415
+
+    folder = tmp_path / "templates" / "bird"
+    folder.mkdir(parents=True)
+    target = folder / "bird.conf.j2"
+    if make == "fifo":
+        os.mkfifo(target)
+    elif make == "device":
+        target.symlink_to("/dev/zero")
+    elif make == "huge":
+        target.write_text("#" * 262_145)
+    else:
+        target.write_bytes(b"\xff{{ x }}")
+    with pytest.raises(TemplateError) as caught:
+        from_directory(tmp_path)
+    assert str(caught.value).startswith("templates/bird/bird.conf.j2: ") and said in str(
+        caught.value
+    )

@@ -245,6 +245,13 @@ def _read_directory(root: Path) -> dict[str, str]:
                     f"{TEMPLATES_DIR}/{relative}: larger than {MAX_TEMPLATE_BYTES} bytes"
                 )
             out[relative] = _decode(f"{TEMPLATES_DIR}/{relative}", path.read_bytes())
+        elif not path.is_dir():
+            # Skipped, it would silently leave the shipped template in its place (or hang a
+            # read, for a FIFO): the operator meant a template there.
+            raise TemplateError(
+                f"{TEMPLATES_DIR}/{relative}: is not a regular file (a FIFO, socket or device); "
+                "templates must be regular files"
+            )
     _check_bounds(out, f"{root}")
     return out
 
