@@ -43,33 +43,40 @@ def test_a_fifo_is_written_to_its_reader(tmp_path: Path) -> None:
     assert stat.S_ISFIFO(fifo.lstat().st_mode)
 
 
-def test_a_link_keeps_pointing_and_its_target_is_rewritten(tmp_path: Path) -> None:
+def test_a_link_is_replaced_and_what_it_pointed_to_is_untouched(tmp_path: Path) -> None:
+    """Nothing is written outside the path named: a link planted at an output path (to a file,
+    nowhere, or itself) is replaced by the file, never written through."""
     (tmp_path / "real").mkdir()
-    target = tmp_path / "real" / "plan.diff"
+    target = tmp_path / "real" / "precious"
     target.write_text("old\n")
-    link = tmp_path / "link"
-    link.symlink_to(target)
-    write_file(link, "new\n", "--diff-out")
-    assert link.is_symlink() and target.read_text() == "new\n"
-    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["plan.diff"]
-    dangling = tmp_path / "dangling"
-    dangling.symlink_to(tmp_path / "real" / "created")
-    write_file(dangling, "made\n", "--out")
-    assert dangling.is_symlink() and (tmp_path / "real" / "created").read_text() == "made\n"
+    for name, points_to in [
+        ("link", target),
+        ("dangling", tmp_path / "real" / "created"),
+        ("loop", tmp_path / "loop"),
+    ]:
+        link = tmp_path / name
+        link.symlink_to(points_to)
+        write_file(link, f"{name}\n", "--diff-out")
+        assert not link.is_symlink() and link.read_text() == f"{name}\n"
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["precious"]
 
 
-def test_a_link_into_a_missing_folder_is_named(tmp_path: Path) -> None:
-    link = tmp_path / "link"
-    link.symlink_to(tmp_path / "nowhere" / "file")
-    with pytest.raises(SettingsError, match=f"^--out {link}: {tmp_path / 'nowhere'} does not"):
-        write_file(link, "x\n", "--out")
-
-
-def test_a_link_loop_is_an_error_naming_the_flag(tmp_path: Path) -> None:
-    loop = tmp_path / "loop"
-    loop.symlink_to(loop)
-    with pytest.raises(SettingsError, match=f"^--report {loop}: "):
-        write_file(loop, "x\n", "--report")
+def test_a_link_to_a_device_is_written_through_and_a_block_device_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdout_like = tmp_path / "stdout"
+    stdout_like.symlink_to("/dev/null")  # as /dev/stdout is a link to the process's fd 1
+    write_file(stdout_like, "x\n", "--out")
+    assert stdout_like.is_symlink()
+    # A block device, faked: a test must never hold a real disk where a write could land.
+    disk = tmp_path / "sda"
+    real_stat = os.stat
+    fake = os.stat_result((stat.S_IFBLK | 0o660, 0, 0, 1, 0, 0, 0, 0, 0, 0))
+    monkeypatch.setattr(os, "stat", lambda p, *a, **k: fake if p == disk else real_stat(p, *a, **k))
+    with pytest.raises(SettingsError, match="is a block device"):
+        write_file(disk, "x\n", "--out")
+    assert "sda" not in os.listdir(tmp_path)
 
 
 def test_a_dash_is_standard_output_for_a_file_and_refused_for_a_folder(

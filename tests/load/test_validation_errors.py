@@ -430,7 +430,7 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
         (),
         [
             f"{P}:2:1: name: contains characters that are not allowed: '\"' ';' '{{' '}}'; use "
-            "letters, digits, spaces and . , : _ & ( ) ' / + @ ! ? = -",
+            "letters a-z A-Z (no accents), digits, spaces and . , : _ & ( ) ' / + @ ! ? = -",
         ],
     ),
     (
@@ -438,7 +438,7 @@ CASES: list[tuple[str, dict[str, str | None], tuple[Edit, ...], list[str]]] = [
         {P: peer().replace("Peer Three", '"Peer\\nThree"')},
         (),
         [
-            f"{P}:2:1: name: contains characters that are not allowed: '\\n'; use letters, digits, "
+            f"{P}:2:1: name: contains characters that are not allowed: '\\n'; use letters a-z A-Z (no accents), digits, "
             "spaces and . , : _ & ( ) ' / + @ ! ? = -",
         ],
     ),

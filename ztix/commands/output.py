@@ -22,10 +22,11 @@ STDOUT = "-"  # as a file name: standard output, as every Unix tool reads it
 def write_file(path: Path, text: str, flag: str) -> None:
     """Write `text` to the file `path` (given with `flag`) atomically.
 
-    `-` is standard output. A link is followed (its target is rewritten, the link kept). A
-    device, FIFO or socket (`--diff-out /dev/null`, `--out /dev/stdout` on a pipe) is written in
-    place: renaming a file over it would replace the node itself (as root, /dev/null would
-    become a file).
+    `-` is standard output. A character device, FIFO or socket (`--diff-out /dev/null`, `--out
+    /dev/stdout` on a pipe) is written in place: renaming a file over it would replace the node
+    itself (as root, /dev/null would become a file); a block device is refused. Anything else is
+    replaced by a new file under the name given, a link included: what is written never lands
+    outside the path named (a link planted there points nowhere it could be led).
     """
     if str(path) == STDOUT:
         sys.stdout.write(text)
@@ -34,27 +35,28 @@ def write_file(path: Path, text: str, flag: str) -> None:
         raise SettingsError(f"{flag} {path}: is a directory; give a file name")
     try:
         mode: int | None = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None  # a new file (or a dangling link: its target is created)
     except OSError as exc:
-        raise SettingsError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
+        if not (isinstance(exc, FileNotFoundError) or path.is_symlink()):
+            raise SettingsError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
+        mode = None  # a new file, or a dangling or looping link: replaced like any other link
+    if mode is not None and stat.S_ISBLK(mode):
+        raise SettingsError(f"{flag} {path}: is a block device; give a file name")
     if mode is not None and not stat.S_ISREG(mode):
         _write_in_place(path, text, flag)
         return
-    target = Path(os.path.realpath(path))
-    parent = target.parent
+    parent = path.absolute().parent
     if not parent.is_dir():
         what = "is not a directory" if parent.exists() else "does not exist"
         raise SettingsError(f"{flag} {path}: {parent} {what}")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=parent)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     except OSError as exc:
         raise SettingsError(f"{flag} {path}: cannot write there ({exc.strerror})") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
         os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+        os.replace(temporary, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)

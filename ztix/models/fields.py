@@ -39,7 +39,7 @@ _SAFE_CLASS = "A-Za-z0-9 .,:_&()'/+@!?=-"
 _SAFE_TEXT = re.compile(f"[{_SAFE_CLASS}]*")
 _UNSAFE_RUN = re.compile(f"[^{_SAFE_CLASS}]+")
 _SAFE_TEXT_SCHEMA = f"^[{_SAFE_CLASS}]+$"
-_SAFE_TEXT_CHARS = "letters, digits, spaces and . , : _ & ( ) ' / + @ ! ? = -"
+_SAFE_TEXT_CHARS = "letters a-z A-Z (no accents), digits, spaces and . , : _ & ( ) ' / + @ ! ? = -"
 # RPSL as-set names (RFC 2622 section 5.1, hierarchical names RFC 2725), with the IRR-source
 # prefix PeeringDB's irr_as_set field carries in practice ("RIPE::AS-FOO").
 _AS_SET_COMPONENT = r"(?:AS-[A-Z0-9_-]*[A-Z0-9]|AS[0-9]+)"
