@@ -27,6 +27,7 @@ from ztix.errors import (
     OutputFailed,
     ValidationFailed,
     ZtixError,
+    problem_count,
 )
 from ztix.service.logs import configure_cli, log_format, say
 from ztix.service.stdout import GuardedOutput
@@ -135,8 +136,7 @@ def _run(args: argparse.Namespace) -> int:
     except ValidationFailed as exc:
         for problem in exc.problems:
             say("problem", str(problem), logging.ERROR, file=problem.path, line=problem.line)
-        count = len(exc.problems)
-        say("error", f"{count} problem{'s' if count != 1 else ''}; nothing applied", logging.ERROR)
+        say("error", f"{problem_count(len(exc.problems))}; nothing applied", logging.ERROR)
         return EXIT_INVALID
     except ZtixError as exc:
         say("error", str(exc), logging.ERROR)

@@ -51,6 +51,11 @@ class Problem:
         return f"{where}: {what}" + (f" (hint: {self.hint})" if self.hint else "")
 
 
+def problem_count(count: int) -> str:
+    """`count` problems in words: "1 problem", "3 problems"."""
+    return f"{count} problem{'' if count == 1 else 's'}"
+
+
 class ZtixError(Exception):
     """Base of every error ZT-IX raises on purpose."""
 
@@ -64,11 +69,8 @@ class ValidationFailed(ZtixError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
-        count = len(self.problems)
-        super().__init__(
-            f"{count} problem{'s' if count != 1 else ''} found:\n"
-            + "\n".join(str(p) for p in self.problems)
-        )
+        listed = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{problem_count(len(self.problems))} found:\n{listed}")
 
 
 class SettingsError(ZtixError):

@@ -56,7 +56,8 @@ def ixf(args: argparse.Namespace) -> int:
             "give --timestamp (e.g. 2026-12-01T00:00:00Z)"
         )
     text = ixf_text(ixf_export(repo.exchange.model, [p.model for p in repo.peers], stamp))
-    write_file(args.out or Path(STDOUT), text, "--out")
-    if args.out and str(args.out) != STDOUT:
-        print(f"wrote {args.out} ({text.count(chr(10))} lines)", file=sys.stderr)
+    out = args.out or Path(STDOUT)
+    write_file(out, text, "--out")
+    if str(out) != STDOUT:
+        print(f"wrote {out} ({text.count(chr(10))} lines)", file=sys.stderr)
     return EXIT_OK

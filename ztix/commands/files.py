@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ztix.commands.output import STDOUT, output_dir, write_file
+from ztix.commands.output import check_dir, output_dir, write_file
 from ztix.errors import EXIT_OK
 from ztix.load.loader import Repository, load
 from ztix.service.logs import say
@@ -39,8 +39,7 @@ def render(args: argparse.Namespace) -> int:
     from ztix.render.routeserver import repository_configs  # noqa: PLC0415
     from ztix.render.templates import from_directory  # noqa: PLC0415
 
-    if str(args.out) == STDOUT or (args.out.exists() and not args.out.is_dir()):
-        output_dir(args.out, "--out")  # says why, before any work
+    check_dir(args.out, "--out")  # before any work (created only once there is something to write)
     repo = load(args.repo)
     templates = from_directory(args.repo)
     print(f"templates: {templates.describe()}", file=sys.stderr)

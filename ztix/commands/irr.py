@@ -91,13 +91,13 @@ def refresh(args: argparse.Namespace) -> int:
 
     decisions = _decide(load(args.repo), args, datetime.datetime.now(datetime.UTC))
     root = Path(args.repo)
-    for decision in decisions:
-        if decision.data is not None:
-            # Whole files only (renamed into place): the exporter or a concurrent `validate`
-            # reading the checkout never sees half a file, nor does a run cut short.
-            target = root / irr_path(decision.asn)
-            output_dir(target.parent, "--repo")
-            write_file(target, irr_text(decision.data), "--repo")
+    written = [(d.asn, d.data) for d in decisions if d.data is not None]
+    if written:
+        output_dir((root / irr_path(written[0][0])).parent, "--repo")
+    for asn, data in written:
+        # Whole files only (renamed into place): the exporter or a concurrent `validate`
+        # reading the checkout never sees half a file, nor does a run cut short.
+        write_file(root / irr_path(asn), irr_text(data), "--repo")
     return _report(decisions, args)
 
 

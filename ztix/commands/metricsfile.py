@@ -8,7 +8,6 @@ success was) is carried over from the previous file.
 from __future__ import annotations
 
 import contextlib
-import stat
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +16,8 @@ from prometheus_client import CollectorRegistry, Gauge, Info, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ztix.commands.output import write_file
+from ztix.errors import SettingsError
+from ztix.settings.secretfile import read_small
 
 # A textfile of a few gauges is under 2 KiB; anything far larger is not ours to carry over.
 PREVIOUS_LIMIT = 1024 * 1024
@@ -25,10 +26,8 @@ PREVIOUS_LIMIT = 1024 * 1024
 def previous(path: Path) -> dict[str, float]:
     """The unlabelled samples of the file `path` holds now (none if it is missing or broken, or
     not a regular file: a FIFO would block the read, a device never end it)."""
-    with contextlib.suppress(OSError, ValueError):
-        if not stat.S_ISREG(path.stat().st_mode) or path.stat().st_size > PREVIOUS_LIMIT:
-            return {}
-        text = path.read_text(encoding="utf-8")
+    with contextlib.suppress(SettingsError, ValueError):
+        text = read_small(path, "--metrics-file", PREVIOUS_LIMIT).decode("utf-8")
         return {
             sample.name: sample.value
             for family in text_string_to_metric_families(text)

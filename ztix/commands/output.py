@@ -72,12 +72,17 @@ def _write_in_place(path: Path, text: str, flag: str) -> None:
         raise SettingsError(f"{flag} {path}: cannot write it ({exc.strerror})") from None
 
 
-def output_dir(path: Path, flag: str) -> Path:
-    """The directory `path` (given with `flag`), created if missing; never a file."""
+def check_dir(path: Path, flag: str) -> None:
+    """Refuse `path` (given with `flag`) as a directory to write into when it cannot be one."""
     if str(path) == STDOUT:
         raise SettingsError(f"{flag} -: give a directory (standard output holds no files)")
     if path.exists() and not path.is_dir():
         raise SettingsError(f"{flag} {path}: is a file, not a directory")
+
+
+def output_dir(path: Path, flag: str) -> Path:
+    """The directory `path` (given with `flag`), created if missing; never a file."""
+    check_dir(path, flag)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ztix.commands.output import write_file
-from ztix.errors import EXIT_OK, SettingsError, ValidationFailed
+from ztix.errors import EXIT_OK, SettingsError, ValidationFailed, problem_count
 
 if TYPE_CHECKING:
     from ztix.plan.diff import Plan
@@ -61,9 +61,8 @@ def _revision_plan(root: Path, base_ref: str) -> tuple[Plan, TemplateSet]:
         count = len(exc.problems)
         first = "; ".join(str(p) for p in exc.problems[:3])
         raise SettingsError(
-            f"the base revision {base_ref} does not validate ({count} problem"
-            f"{'s' if count != 1 else ''}{', first' if count > 3 else ''}: {first}); plan "
-            "against a revision that does"
+            f"the base revision {base_ref} does not validate ({problem_count(count)}"
+            f"{', first' if count > 3 else ''}: {first}); plan against a revision that does"
         ) from None
     base_templates = from_files(
         template_files(commit.tree, prefix), f"the templates/ of {base_ref}"

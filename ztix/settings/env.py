@@ -141,7 +141,7 @@ def private_key(
             return asyncssh.import_private_key(value.get_secret_value())
         if path is not None:
             return asyncssh.import_private_key(read_small(path, f"{variable}_FILE"))
-    except (OSError, asyncssh.KeyImportError) as exc:
+    except asyncssh.KeyImportError as exc:
         which = variable if value is not None else f"{variable}_FILE"
         # Never echo key material: only the variable and the kind of failure.
         raise SettingsError(f"{which}: not a usable private key ({type(exc).__name__})") from None
