@@ -55,6 +55,12 @@ def _host(value: str) -> str:
     return value
 
 
+def _listen(p: argparse.ArgumentParser, port: int) -> None:
+    """--host and --port of a service: loopback by default (behind the operator's proxy)."""
+    p.add_argument("--host", type=_host, default="127.0.0.1")
+    p.add_argument("--port", type=_port, default=port)
+
+
 def _path(value: str) -> Path:
     """A path argument: not empty, no control characters (a NUL or newline is never meant)."""
     if not value:
@@ -285,22 +291,19 @@ def _exporter_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     # proxy or on loopback.
     p = sub.add_parser("exporter", help="serve the exchange's Prometheus metrics")
     p.add_argument("--repo", type=_path, help="checkout of main (default ZTIX_EXPORTER_REPO or .)")
-    p.add_argument("--host", type=_host, default="127.0.0.1")
-    p.add_argument("--port", type=_port, default=9815)
+    _listen(p, 9815)
     _command(p, "serve:exporter")
 
 
 def _portal_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("portal", help="run the member portal (behind a TLS reverse proxy)")
-    p.add_argument("--host", type=_host, default="127.0.0.1")
-    p.add_argument("--port", type=_port, default=8080)
+    _listen(p, 8080)
     _command(p, "serve:portal")
 
 
 def _webhook_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("webhook", help="run the webhook receiver (behind a TLS reverse proxy)")
-    p.add_argument("--host", type=_host, default="127.0.0.1")
-    p.add_argument("--port", type=_port, default=8081)
+    _listen(p, 8081)
     _command(p, "serve:webhook")
 
 
